@@ -1,0 +1,194 @@
+"""The ``avregn`` command line: the same actions as the ribbon, for the terminal and for CI.
+
+Errors in the user's input are printed once, here, as ``file:where: message`` lines (``where``
+is a sheet and cell, or a JSON path) with exit code 1. Anything unexpected is one line and exit
+code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from avregn.formatting import nok, number
+from engine.calculation import try_calculate
+from engine.contract import load_json, parse_settlement, result_to_json
+from engine.model import SettlementInput
+from engine.problems import Problem
+from engine.result import Result
+from engine.statuses import INVOICE_STATUS_LABELS
+
+app = typer.Typer(
+    name="avregn",
+    help="Felleskostnadsavregning: fordel årets felleskostnader på leietakerne, eksakt til øret.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+T = TypeVar("T")
+
+
+@app.callback()
+def _root() -> None:
+    """Felleskostnadsavregning: fordel årets felleskostnader på leietakerne, eksakt til øret.
+
+    Vanlig gang: avregn demo (lag og beregn en demo-arbeidsbok), avregn beregn ARBEIDSBOK,
+    avregn status ARBEIDSBOK fakturaklar. avregn calc FIL.json beregner en JSON-avregning.
+    """
+
+
+class Failed(Exception):
+    """Input problems: printed as a list, exit 1."""
+
+    def __init__(self, source: str, problems: Sequence[Problem], as_json: bool = False):
+        self.source, self.problems, self.as_json = source, list(problems), as_json
+
+
+def _guard(run: Callable[[], T]) -> T:
+    try:
+        return run()
+    except Failed as failed:
+        for p in failed.problems:
+            where = f"{failed.source}:{p.where}" if p.where else failed.source
+            print(f"{where}: {p.message}", file=sys.stderr)
+        if failed.as_json:
+            print(json.dumps({"errors": [p.as_dict() for p in failed.problems]},
+                             ensure_ascii=False, indent=2))
+        raise typer.Exit(1) from None
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except Exception as exc:  # the one place that turns the unexpected into a message
+        print(f"avregn: intern feil ({type(exc).__name__}: {exc}); meld fra om dette.",
+              file=sys.stderr)
+        raise typer.Exit(2) from None
+
+
+def read_settlement_file(path: Path, *, as_json: bool = False) -> SettlementInput:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise Failed(source, [Problem("", "Filen finnes ikke.")], as_json) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Failed(source, [Problem("", f"Kan ikke lese filen: {exc}")], as_json) from None
+    try:
+        data: Any = load_json(text)
+    except json.JSONDecodeError as exc:
+        raise Failed(source, [Problem(f"linje {exc.lineno}",
+                                      f"Ugyldig JSON: {exc.msg}")], as_json) from None
+    settlement, problems = parse_settlement(data)
+    if settlement is None:
+        raise Failed(source, problems, as_json)
+    return settlement
+
+
+@app.command()
+def calc(
+    file: Annotated[Path, typer.Argument(help="Avregningen som JSON (se settlement-file.md).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
+) -> None:
+    """Beregn én avregning fra en JSON-fil og vis resultatet (tabell, eller JSON med --json)."""
+
+    def run() -> None:
+        settlement = read_settlement_file(file, as_json=as_json)
+        result, problems = try_calculate(settlement, calculated_at=datetime.now())
+        if result is None:
+            raise Failed(str(file), problems, as_json)
+        if as_json:
+            print(json.dumps(result_to_json(result), ensure_ascii=False, indent=2))
+        else:
+            print_result(settlement, result)
+
+    _guard(run)
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Mappen demoen skrives til.")] = Path(
+        "avregn-demo"),
+) -> None:
+    """Lag en demo-avregning (Prøvegata 4, åtte leietakere) og beregn den."""
+
+    def run() -> None:
+        from avregn.demo import demo_data
+
+        directory.mkdir(parents=True, exist_ok=True)
+        json_path = directory / "avregning.json"
+        json_path.write_text(json.dumps(demo_data(), ensure_ascii=False, indent=2) + "\n",
+                             encoding="utf-8")
+        settlement = read_settlement_file(json_path)
+        result, problems = try_calculate(settlement, calculated_at=datetime.now())
+        if result is None:
+            raise Failed(str(json_path), problems)
+        print_result(settlement, result)
+        print(f"Skrevet: {json_path}")
+
+    _guard(run)
+
+
+def print_result(settlement: SettlementInput, result: Result, console: Console | None = None,
+                 ) -> None:
+    """The readable table: objects, then the summary of §6.9."""
+    console = console or Console(width=None if sys.stdout.isatty() else 140)
+    s = settlement.settings
+    names = {o.id: o for o in settlement.contract_objects}
+    console.print(f"[bold]{s.property_object}[/] — {s.group or 'avregning'}, "
+                  f"{result.period_start:%d.%m.%Y}–{result.period_end:%d.%m.%Y}")
+    table = Table(header_style="bold")
+    for header in ("Objekt", "Leietaker", "Vektet", "Andel", "Sum", "Utfakt.+korr.", "Rest",
+                   "Adm.hon.", "Mva", "Status"):
+        table.add_column(header, justify="left" if header in ("Objekt", "Leietaker", "Status")
+                         else "right", overflow="fold")
+    for o in result.objects:
+        obj = names[o.id]
+        table.add_row(o.id, obj.contract_name or obj.name, number(o.weighted_numerator, 2),
+                      nok(o.share), nok(o.total), nok(o.invoiced + o.correction), nok(o.rest),
+                      nok(o.admin_fee), nok(o.vat), INVOICE_STATUS_LABELS[o.invoice_status])
+    console.print(table)
+    t, w = result.summary.tenants, result.summary.owner
+    summary = Table(title="Sammendrag", header_style="bold")
+    summary.add_column("")
+    for header in ("Til fordeling", "Leietakers del", s.owner or "Eiers del"):
+        summary.add_column(header, justify="right")
+    costs = result.summary.costs
+    rows = [
+        ("Kostnader", costs, None, None),
+        ("Fordelt", None, t.distributed, None),
+        ("Ledig", None, None, w.vacant),
+        ("Andel", None, t.share, w.share),
+        ("Tak", None, t.cap, w.cap),
+        ("Fast", None, t.fixed, w.fixed),
+        ("Sum", costs, t.sum, w.sum),
+        ("Utfakturert", None, t.invoiced, Decimal(0)),
+        ("Korrigert", None, t.correction, Decimal(0)),
+        ("Rest", None, t.rest, w.rest),
+        ("Adm.honorar", None, t.admin_fee, w.admin_fee),
+    ]
+    for label, *values in rows:
+        summary.add_row(label, *(nok(v) for v in values))
+    console.print(summary)
+    console.print(f"Sum tellere / nevner: {number(result.weighted_numerator_sum, 2)} / "
+                  f"{number(result.denominator)} {result.denominator_label}")
+    for warning in result.warnings:
+        console.print(f"[yellow]Advarsel[/] {warning}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    app(args=list(argv) if argv is not None else None, prog_name="avregn")
+
+
+if __name__ == "__main__":
+    main()

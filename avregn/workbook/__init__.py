@@ -1,0 +1,1 @@
+"""The settlement workbook: its sheet layout, template, reading and (safe) writing of xlsx files."""

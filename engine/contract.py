@@ -1,0 +1,473 @@
+"""The JSON contract of ``avregn calc`` (``spec/settlement-file.md``): reading a settlement
+file into the domain model, and writing a result as the contract's JSON.
+
+Pydantic checks each record's fields at this edge; errors become ``Problem``s with the field's
+JSON path (``contract_objects[3].numerator``) and a Norwegian message. Each record is checked on
+its own, so one broken contract object does not hide the problems of the others; the
+cross-record checks of ``engine.validation`` then run over everything that could be read.
+
+Numbers are exact: ``load_json`` reads JSON numbers as ``Decimal`` (never float), and money
+accepts a JSON number or a decimal string with at most two decimals and a dot (``"12345.67"``).
+The workbook reader produces the same dict shape (with ``Decimal``/``date`` values), so both
+ways in share every rule.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
+
+from engine.model import (
+    Adjustment,
+    AdminFee,
+    ContractObject,
+    CostLine,
+    FeeMode,
+    Invoice,
+    Level,
+    Settings,
+    SettlementInput,
+    Status,
+)
+from engine.money import MoneyError, format_money, money
+from engine.problems import Problem
+from engine.result import Result
+from engine.rounding import Mode, decimal_places
+from engine.validation import (
+    validate_adjustments,
+    validate_contract_objects,
+    validate_cost_lines,
+    validate_settings,
+)
+
+_MONEY_TEXT = re.compile(r"^-?\d+(\.\d{1,2})?$")
+_NUMBER_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class _NotANumber(str):
+    """What ``load_json`` puts where the file says NaN or Infinity, so it is reported, not read."""
+
+
+def load_json(text: str) -> Any:
+    """JSON with every number as an exact ``Decimal``/``int``; NaN/Infinity kept as bad text."""
+    return json.loads(text, parse_float=Decimal, parse_constant=_NotANumber)
+
+
+def _err(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, ctx)
+
+
+def _to_money(value: Any) -> Decimal:
+    if isinstance(value, bool | float | _NotANumber):
+        raise _err("money", "«{v}» er ikke et beløp", v=value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not _MONEY_TEXT.match(text):
+            if re.match(r"^-?\d+\.\d{3,}$", text):
+                raise _err("money", "«{v}» har mer enn to desimaler", v=value)
+            raise _err("money", "«{v}» er ikke et beløp (bruk punktum som desimaltegn, "
+                                "høyst to desimaler)", v=value)
+        value = Decimal(text)
+    if not isinstance(value, int | Decimal):
+        raise _err("money", "«{v}» er ikke et beløp", v=value)
+    try:
+        return money(value)
+    except MoneyError as exc:
+        raise _err("money", str(exc)) from None
+
+
+def _to_number(value: Any) -> Decimal:
+    if isinstance(value, bool | float | _NotANumber):
+        raise _err("number", "«{v}» er ikke et tall", v=value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not _NUMBER_TEXT.match(text):
+            raise _err("number", "«{v}» er ikke et tall (bruk punktum som desimaltegn)", v=value)
+        value = Decimal(text)
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _err("number", "«{v}» er ikke et tall", v=value)
+        return value
+    raise _err("number", "«{v}» er ikke et tall", v=value)
+
+
+def _to_int(value: Any) -> int:
+    number = _to_number(value)
+    if number != number.to_integral_value():
+        raise _err("int", "«{v}» må være et helt tall", v=value)
+    return int(number)
+
+
+def _to_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value if type(value) is date else date(value.year, value.month, value.day)
+    if isinstance(value, str) and _DATE_TEXT.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise _err("date", "«{v}» er ikke en dato (ÅÅÅÅ-MM-DD)", v=value)
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # account numbers written as JSON numbers
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return str(int(value))
+    raise _err("text", "«{v}» må være tekst", v=value)
+
+
+def _to_optional_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = _to_text(value).strip()
+    return text or None
+
+
+Money = Annotated[Decimal, BeforeValidator(_to_money)]
+Number = Annotated[Decimal, BeforeValidator(_to_number)]
+Int = Annotated[int, BeforeValidator(_to_int)]
+Day = Annotated[date, BeforeValidator(_to_date)]
+Text = Annotated[str, BeforeValidator(_to_text)]
+OptText = Annotated[str | None, BeforeValidator(_to_optional_text)]
+
+
+class _Edge(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class FeeIn(_Edge):
+    mode: FeeMode = FeeMode.NONE
+    value: Number = Decimal(0)
+    vat_liable: StrictBool = True
+
+    def domain(self) -> AdminFee:
+        return AdminFee(self.mode, self.value if self.mode is not FeeMode.NONE else Decimal(0),
+                        self.vat_liable)
+
+
+class SettingsIn(_Edge):
+    property: Text
+    property_object: Text
+    owner: Text
+    period_start: Day
+    interval_months: Int
+    denominator: Number
+    group: Text = ""
+    denominator_label: Text = "kvm"
+    minimum_invoice_amount: Money = Decimal("0.00")
+    admin_fee: FeeIn | None = None
+    settlement_account_liable: OptText = None
+    settlement_account_free: OptText = None
+    status: Status = Status.LAGT_OPP
+
+    def domain(self) -> Settings:
+        return Settings(
+            property=self.property, property_object=self.property_object, owner=self.owner,
+            period_start=self.period_start, interval_months=self.interval_months,
+            denominator=self.denominator, group=self.group,
+            denominator_label=self.denominator_label,
+            minimum_invoice_amount=self.minimum_invoice_amount,
+            admin_fee=self.admin_fee.domain() if self.admin_fee else AdminFee(),
+            settlement_account_liable=self.settlement_account_liable,
+            settlement_account_free=self.settlement_account_free,
+            status=self.status,
+        )
+
+
+class CostLineIn(_Edge):
+    account: Text
+    amount: Money | None
+    name: Text = ""
+    level: Level = Level.OBJECT
+    share_pct: Number = Decimal(100)
+    full_distribution: StrictBool = False
+
+    def domain(self) -> CostLine:
+        return CostLine(self.account.strip(), self.amount, self.name, self.level,
+                        self.share_pct, self.full_distribution)
+
+
+class InvoiceIn(_Edge):
+    invoice_no: Text = ""
+    period_from: Day = Field(alias="from")
+    period_to: Day = Field(alias="to")
+    amount: Money
+
+    def domain(self) -> Invoice:
+        return Invoice(self.invoice_no, self.period_from, self.period_to, self.amount)
+
+
+def _to_fixed(value: Any) -> Decimal | bool | None:
+    if value is None or value is False:
+        return None
+    if value is True:
+        return True
+    return _to_money(value)
+
+
+class ContractObjectIn(_Edge):
+    id: Text
+    start: Day
+    numerator: Number
+    end: Day | None = None
+    contract_no: Text = ""
+    contract_name: Text = ""
+    name: Text = ""
+    customer_id: OptText = None
+    numerator_override: Number | None = None
+    vat_liable: StrictBool = True
+    cap: Money | None = None
+    fixed: Annotated[Decimal | bool | None, BeforeValidator(_to_fixed)] = None
+    invoiced: list[InvoiceIn] = []
+    correction: Money = Decimal("0.00")
+    admin_fee: FeeIn | None = None
+    do_not_invoice: StrictBool = False
+    exported: OptText = None
+
+    def domain(self) -> ContractObject:
+        return ContractObject(
+            id=self.id.strip(), start=self.start, numerator=self.numerator, end=self.end,
+            contract_no=self.contract_no, contract_name=self.contract_name, name=self.name,
+            customer_id=self.customer_id, numerator_override=self.numerator_override,
+            vat_liable=self.vat_liable, cap=self.cap,
+            fixed=self.fixed if isinstance(self.fixed, Decimal) else None,
+            fixed_equals_invoiced=self.fixed is True,
+            invoiced=tuple(i.domain() for i in self.invoiced), correction=self.correction,
+            admin_fee=self.admin_fee.domain() if self.admin_fee else None,
+            do_not_invoice=self.do_not_invoice, exported=self.exported,
+        )
+
+
+class AdjustmentIn(_Edge):
+    object: Text
+    account: Text
+    share_pct: Number = Decimal(100)
+    factor: Number = Decimal(1)
+    participates: StrictBool = True
+
+    def domain(self) -> Adjustment:
+        return Adjustment(self.object.strip(), self.account.strip(), self.share_pct,
+                          self.factor, self.participates)
+
+
+_MESSAGES = {
+    "missing": "mangler (må fylles ut)",
+    "bool_type": "må være true eller false",
+    "enum": "«{input}» er ikke en gyldig verdi; bruk en av: {expected}",
+    "list_type": "må være en liste",
+    "model_type": "må være et objekt",
+    "model_attributes_type": "må være et objekt",
+    "dict_type": "må være et objekt",
+}
+
+
+def _path(prefix: str, loc: Sequence[int | str]) -> str:
+    out = prefix
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _problems(prefix: str, error: ValidationError) -> list[Problem]:
+    out = []
+    for e in error.errors(include_url=False):
+        template = _MESSAGES.get(e["type"])
+        if template:
+            ctx = dict(e.get("ctx") or {})
+            message = template.format(input=e.get("input"), expected=ctx.get("expected", ""))
+        else:
+            message = e["msg"]
+        out.append(Problem(_path(prefix, e["loc"]), message))
+    return out
+
+
+def _read(model: type[_Edge], raw: Any, where: str) -> tuple[Any, list[Problem]]:
+    try:
+        return model.model_validate(raw), []
+    except ValidationError as exc:
+        return None, _problems(where, exc)
+
+
+def _raw_key(raw: Any, key: str) -> str | None:
+    if isinstance(raw, Mapping) and raw.get(key) is not None:
+        try:
+            return _to_text(raw[key]).strip()
+        except PydanticCustomError:
+            return None
+    return None
+
+
+def _list(data: Mapping[str, Any], key: str, required: bool) -> tuple[list[Any], list[Problem]]:
+    if key not in data or data[key] is None:
+        return [], ([Problem(key, "mangler (må fylles ut)")] if required else [])
+    value = data[key]
+    if not isinstance(value, list):
+        return [], [Problem(key, "må være en liste")]
+    return value, []
+
+
+def parse_settlement(data: Any) -> tuple[SettlementInput | None, list[Problem]]:
+    """A settlement file's data (``load_json`` output or the workbook reader's dict) → the
+    domain input, or ``None`` and every problem found."""
+    if not isinstance(data, Mapping):
+        return None, [Problem("", "Filen må inneholde ett JSON-objekt med én avregning.")]
+    problems: list[Problem] = []
+
+    settings_in = None
+    if not isinstance(data.get("settlement"), Mapping):
+        problems.append(Problem("settlement", "mangler (må fylles ut)"))
+    else:
+        settings_in, found = _read(SettingsIn, data["settlement"], "settlement")
+        problems += found
+    settings = settings_in.domain() if settings_in else None
+    if settings:
+        problems += validate_settings(settings)
+
+    raw_lines, found = _list(data, "cost_lines", required=True)
+    problems += found
+    lines: list[tuple[int, CostLine]] = []
+    for i, raw in enumerate(raw_lines):
+        line_in, found = _read(CostLineIn, raw, f"cost_lines[{i}]")
+        problems += found
+        if line_in:
+            lines.append((i, line_in.domain()))
+    problems += validate_cost_lines(lines)
+
+    raw_objects, found = _list(data, "contract_objects", required=True)
+    problems += found
+    objects: list[tuple[int, ContractObject]] = []
+    for i, raw in enumerate(raw_objects):
+        obj_in, found = _read(ContractObjectIn, raw, f"contract_objects[{i}]")
+        problems += found
+        if obj_in:
+            objects.append((i, obj_in.domain()))
+    problems += validate_contract_objects(objects)
+
+    raw_adjustments, found = _list(data, "adjustments", required=False)
+    problems += found
+    adjustments: list[tuple[int, Adjustment]] = []
+    for i, raw in enumerate(raw_adjustments):
+        adj_in, found = _read(AdjustmentIn, raw, f"adjustments[{i}]")
+        problems += found
+        if adj_in:
+            adjustments.append((i, adj_in.domain()))
+    problems += validate_adjustments(
+        adjustments,
+        (k for k in (_raw_key(r, "id") for r in raw_objects) if k is not None),
+        (k for k in (_raw_key(r, "account") for r in raw_lines) if k is not None),
+    )
+
+    if problems or settings is None:
+        return None, problems
+    return SettlementInput(
+        settings=settings,
+        cost_lines=tuple(line for _, line in lines),
+        contract_objects=tuple(obj for _, obj in objects),
+        adjustments=tuple(adj for _, adj in adjustments),
+    ), []
+
+
+# --- The result file ------------------------------------------------------------------------
+
+def _quantity(value: Fraction | Decimal) -> str:
+    """Non-money quantities: half up to 6 decimals, trailing zeros cut ("0.49589", "524.6")."""
+    text = f"{decimal_places(value, 6, mode=Mode.HALF_UP).normalize():f}"
+    return "0" if text in ("-0", "0") else text
+
+
+def _plain(value: Decimal) -> str:
+    text = f"{value.normalize():f}"
+    return "0" if text in ("-0", "0") else text
+
+
+def _opt_money(value: Decimal | None) -> str | None:
+    return None if value is None else format_money(value)
+
+
+def result_to_json(result: Result) -> dict[str, Any]:
+    """A result in the contract's shape: money as strings with exactly two decimals."""
+    m = format_money
+    summary = result.summary
+    return {
+        "settlement": {
+            "period_start": result.period_start.isoformat(),
+            "period_end": result.period_end.isoformat(),
+            "days": result.days,
+            "denominator": _quantity(result.denominator),
+            "denominator_label": result.denominator_label,
+            "weighted_numerator_sum": _quantity(result.weighted_numerator_sum),
+            "vacant": _quantity(result.vacant),
+            "fingerprint": result.fingerprint,
+            "calculated_at": (result.calculated_at.isoformat(timespec="seconds")
+                              if result.calculated_at else None),
+            "warnings": [w.as_dict() for w in result.warnings],
+        },
+        "status": result.status.value,
+        "accounts": [
+            {"account": a.account, "name": a.name, "amount": m(a.amount),
+             "to_distribute": m(a.to_distribute), "per_unit": m(a.per_unit),
+             "rate": None if a.rate is None else f"{a.rate:f}",
+             "vacant_share": m(a.vacant_share), "full_distribution": a.full_distribution,
+             "distributed": m(a.distributed), "tenant_share": m(a.tenant_share),
+             "owner_share": m(a.owner_share)}
+            for a in result.accounts
+        ],
+        "objects": [
+            {"id": o.id, "days": o.days, "weight": _quantity(o.weight),
+             "numerator": _plain(o.numerator),
+             "weighted_numerator": _quantity(o.weighted_numerator),
+             "distributed": m(o.distributed), "share": m(o.share),
+             "cap": _opt_money(o.cap_limit), "fixed": _opt_money(o.fixed_amount),
+             "cap_reduction": m(o.cap_reduction), "fixed_difference": m(o.fixed_difference),
+             "total": m(o.total), "invoiced": m(o.invoiced),
+             "invoices": [{"invoice_no": c.invoice.invoice_no,
+                           "from": c.invoice.period_from.isoformat(),
+                           "to": c.invoice.period_to.isoformat(),
+                           "amount": m(c.invoice.amount), "days_inside": c.days_inside,
+                           "counted": m(c.counted)} for c in o.invoices],
+             "correction": m(o.correction), "rest": m(o.rest),
+             "admin_fee_pct": None if o.admin_fee_pct is None else _plain(o.admin_fee_pct),
+             "admin_fee": m(o.admin_fee), "vat": m(o.vat), "rest_incl_vat": m(o.rest_incl_vat),
+             "admin_fee_vat": m(o.admin_fee_vat),
+             "admin_fee_incl_vat": m(o.admin_fee_incl_vat),
+             "vat_liable": o.vat_liable, "do_not_invoice": o.do_not_invoice,
+             "invoice_status": o.invoice_status.value}
+            for o in result.objects
+        ],
+        "allocations": [
+            {"object": al.object_id, "account": al.account, "factor": _plain(al.factor),
+             "participates": al.participates, "distributed": m(al.distributed),
+             "share_pct": _plain(al.share_pct), "tenant_share": m(al.tenant_share),
+             "owner_share": m(al.owner_share)}
+            for al in result.allocations
+        ],
+        "summary": {
+            "total": {"costs": m(summary.costs), "sum": m(summary.costs)},
+            "tenants": {k: m(getattr(summary.tenants, k)) for k in
+                        ("distributed", "share", "cap", "fixed", "sum", "invoiced",
+                         "correction", "rest", "admin_fee")},
+            "owner": {k: m(getattr(summary.owner, k)) for k in
+                      ("vacant", "share", "cap", "fixed", "sum", "rest", "admin_fee")},
+        },
+    }

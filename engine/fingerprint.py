@@ -1,0 +1,53 @@
+"""The input fingerprint: a stable hash of what a calculation used (settlement-file.md).
+
+Results carry it so that anything using a result (lock, invoice-ready, letters, the invoice
+basis) can tell whether the inputs changed since. It covers the validated input with defaults
+filled in, numbers normalised (``100`` and ``"100.00"`` are the same) and keys sorted, and
+leaves out the workflow fields ``status``, ``exported`` and ``do_not_invoice``: locking or
+toggling an invoice flag must not make a result look stale.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from engine.model import SettlementInput
+
+WORKFLOW_FIELDS = frozenset({"status", "exported", "do_not_invoice"})
+
+
+def _canonical(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _canonical(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name not in WORKFLOW_FIELDS
+        }
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, Decimal | int):
+        text = f"{Decimal(value).normalize():f}"
+        return "0" if text in ("-0", "0") else text
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def canonical_json(settlement: SettlementInput) -> str:
+    return json.dumps(_canonical(settlement), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+def fingerprint(settlement: SettlementInput) -> str:
+    """SHA-256 (hex) of the canonical input."""
+    return hashlib.sha256(canonical_json(settlement).encode("utf-8")).hexdigest()
