@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -19,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from avregn.actions import Outcome
 from avregn.formatting import nok, number
 from engine.calculation import try_calculate
 from engine.contract import load_json, parse_settlement, result_to_json
@@ -50,14 +52,18 @@ def _root() -> None:
 class Failed(Exception):
     """Input problems: printed as a list, exit 1."""
 
-    def __init__(self, source: str, problems: Sequence[Problem], as_json: bool = False):
+    def __init__(self, source: str, problems: Sequence[Problem], as_json: bool = False,
+                 message: str = ""):
         self.source, self.problems, self.as_json = source, list(problems), as_json
+        self.message = message
 
 
 def _guard(run: Callable[[], T]) -> T:
     try:
         return run()
     except Failed as failed:
+        if failed.message:
+            print(failed.message, file=sys.stderr)
         for p in failed.problems:
             where = f"{failed.source}:{p.where}" if p.where else failed.source
             print(f"{where}: {p.message}", file=sys.stderr)
@@ -114,26 +120,212 @@ def calc(
     _guard(run)
 
 
+def _now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+def _report(outcome: Outcome, source: Path) -> None:
+    """An action's outcome: problems as ``file:where: message`` (exit 1), else the summary."""
+    if not outcome.ok:
+        if outcome.problems:
+            raise Failed(str(outcome.source or source), outcome.problems,
+                         message=outcome.message)
+        raise Failed(str(source), [Problem("", outcome.message)])
+    print(outcome.message)
+    for warning in outcome.warnings:
+        where = f"{warning.where}: " if warning.where else ""
+        print(f"Advarsel {where}{warning.message}")
+
+
+def _beregn(path: Path) -> Outcome:
+    from rich.progress import Progress
+
+    from avregn.actions import BEREGN_STEPS, beregn
+    from avregn.book import FileBook
+
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task("Beregner", total=BEREGN_STEPS)
+
+        def step(label: str) -> None:
+            bar.update(task, description=label, advance=0 if bar.tasks[0].completed == 0
+                       and label.startswith("Leser") else 1)
+
+        outcome = beregn(FileBook(path), now=_now(), progress=step)
+        bar.update(task, completed=BEREGN_STEPS)
+    return outcome
+
+
+def _existing(path: Path) -> Path:
+    if not path.exists():
+        raise Failed(str(path), [Problem("", "Filen finnes ikke.")])
+    return path
+
+
+WorkbookArg = Annotated[Path, typer.Argument(help="Avregningsarbeidsboken (.xlsx/.xlsm).")]
+
+
+@app.command()
+def beregn(workbook: WorkbookArg) -> None:
+    """Les arbeidsboken, kontroller inndata, beregn og skriv Beregning og Status tilbake."""
+    _guard(lambda: _report(_beregn(_existing(workbook)), workbook))
+
+
+class StatusChoice(StrEnum):
+    laas = "laas"
+    fakturaklar = "fakturaklar"
+    skal_ikke_faktureres = "skal-ikke-faktureres"
+    ny_beregning = "ny-beregning"
+
+
+@app.command()
+def status(
+    workbook: WorkbookArg,
+    action: Annotated[StatusChoice, typer.Argument(
+        help="laas: lås til kontroll; fakturaklar: klar til fakturering; "
+             "skal-ikke-faktureres: ingenting av avregningen faktureres; "
+             "ny-beregning: beregn på nytt (tilbake til Beregnet).")],
+) -> None:
+    """Endre avregningens status (Lagt opp → Beregnet → Låst → Fakturaklar …)."""
+    from avregn.actions import STATUS_ACTIONS, change_status
+    from avregn.book import FileBook
+
+    def run() -> None:
+        book = FileBook(_existing(workbook))
+        if action is StatusChoice.ny_beregning:
+            _report(_beregn(workbook), workbook)
+        else:
+            _report(change_status(book, STATUS_ACTIONS[action.value], now=_now()), workbook)
+
+    _guard(run)
+
+
+@app.command("ikke-fakturer")
+def ikke_fakturer(
+    workbook: WorkbookArg,
+    object_id: Annotated[str, typer.Argument(help="Kontraktsobjektets Id (Brøk).")],
+    angre: Annotated[bool, typer.Option("--angre", help="Skal faktureres likevel.")] = False,
+    veksle: Annotated[bool, typer.Option("--veksle", help="Snu merket.")] = False,
+) -> None:
+    """Merk et objekt «skal ikke faktureres» (rødt kryss i Beregning), eller fjern merket."""
+    from avregn.actions import set_do_not_invoice
+    from avregn.book import FileBook
+
+    value = None if veksle else not angre
+    _guard(lambda: _report(set_do_not_invoice(FileBook(_existing(workbook)), object_id, value),
+                           workbook))
+
+
+@app.command("ny-periode")
+def ny_periode(
+    workbook: WorkbookArg,
+    ut: Annotated[Path | None, typer.Option("--ut", help="Ny arbeidsbok (standard: "
+                                            "NAVN-ÅÅÅÅ-MM.xlsx ved siden av).")] = None,
+) -> None:
+    """Lag neste periodes arbeidsbok med det som føres videre (innstillinger, objekter,
+    unntak, kontoer med tomme beløp)."""
+    from avregn.actions import new_period
+    from avregn.book import FileBook
+
+    _guard(lambda: _report(new_period(FileBook(_existing(workbook)), ut,
+                                      source_path=workbook), workbook))
+
+
+konti_app = typer.Typer(help="Kontoene i Til fordeling: eksport, import, opprydding.",
+                        no_args_is_help=True)
+app.add_typer(konti_app, name="konti")
+
+
+@konti_app.command("eksporter")
+def konti_eksporter(
+    workbook: WorkbookArg,
+    ut: Annotated[Path | None, typer.Option("--ut", help="Kontofilen (standard: "
+                                            "NAVN-konti.xlsx ved siden av).")] = None,
+) -> None:
+    """Skriv Til fordeling som kontofil (rad 1 dato, rad 2 tittel, rad 3 overskrifter)."""
+    from avregn.actions import export_accounts
+    from avregn.book import FileBook
+
+    dest = ut or workbook.with_name(f"{workbook.stem}-konti.xlsx")
+    _guard(lambda: _report(export_accounts(FileBook(_existing(workbook)), dest, today=_now()),
+                           workbook))
+
+
+@konti_app.command("importer")
+def konti_importer(
+    workbook: WorkbookArg,
+    fil: Annotated[Path, typer.Argument(help="Kontofilen som skal leses inn.")],
+) -> None:
+    """Les en kontofil inn i Til fordeling: beløp erstattes, nye kontoer legges til, kontoer
+    som mangler i filen listes (slettes ikke)."""
+    from avregn.actions import import_accounts
+    from avregn.book import FileBook
+
+    _guard(lambda: _report(import_accounts(FileBook(_existing(workbook)), _existing(fil)),
+                           workbook))
+
+
+@konti_app.command("slett-null")
+def konti_slett_null(workbook: WorkbookArg) -> None:
+    """Slett kontoer med 0 i beløp (tømmer radene; unntakene deres også)."""
+    from avregn.actions import delete_zero_accounts
+    from avregn.book import FileBook
+
+    _guard(lambda: _report(delete_zero_accounts(FileBook(_existing(workbook))), workbook))
+
+
+@konti_app.command("hent")
+def konti_hent(workbook: WorkbookArg) -> None:
+    """Hent konti: legg til kontoene i Kontovalg som ikke står i Til fordeling."""
+    from avregn.actions import fetch_accounts
+    from avregn.book import FileBook
+
+    _guard(lambda: _report(fetch_accounts(FileBook(_existing(workbook))), workbook))
+
+
+@app.command()
+def mal(
+    path: Annotated[Path, typer.Argument(help="Hvor den tomme arbeidsboken skrives.")] = Path(
+        "avregning.xlsx"),
+) -> None:
+    """Skriv en tom avregningsarbeidsbok (malen) å fylle ut."""
+
+    def run() -> None:
+        from avregn.workbook.template import build_template
+
+        if path.exists():
+            raise Failed(str(path), [Problem("", "Filen finnes allerede; velg et annet navn.")])
+        build_template(path)
+        print(f"Skrevet: {path}")
+
+    _guard(run)
+
+
 @app.command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Mappen demoen skrives til.")] = Path(
         "avregn-demo"),
 ) -> None:
-    """Lag en demo-avregning (Prøvegata 4, åtte leietakere) og beregn den."""
+    """Lag en demo-avregning (Prøvegata 4, åtte leietakere) som arbeidsbok og JSON, og
+    beregn den."""
 
     def run() -> None:
         from avregn.demo import demo_data
+        from avregn.workbook.new_book import write_new_workbook
 
         directory.mkdir(parents=True, exist_ok=True)
         json_path = directory / "avregning.json"
         json_path.write_text(json.dumps(demo_data(), ensure_ascii=False, indent=2) + "\n",
                              encoding="utf-8")
-        settlement = read_settlement_file(json_path)
-        result, problems = try_calculate(settlement, calculated_at=datetime.now())
-        if result is None:
-            raise Failed(str(json_path), problems)
-        print_result(settlement, result)
-        print(f"Skrevet: {json_path}")
+        workbook = directory / "avregning.xlsx"
+        write_new_workbook(demo_data(), workbook, backup=False)
+        outcome = _beregn(workbook)
+        if not outcome.ok or outcome.settlement is None or outcome.result is None:
+            _report(outcome, workbook)
+            return
+        print_result(outcome.settlement, outcome.result)
+        print(outcome.message)
+        print(f"Skrevet: {workbook} (åpne i Excel: se arkene Beregning og Status)")
+        print(f"Skrevet: {json_path} (avregn calc {json_path})")
 
     _guard(run)
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import synthetic_settlement  # noqa: E402
+from synthetic import synthetic_settlement
 
-from engine.calculation import calculate  # noqa: E402
+from engine.calculation import calculate
 
 
 def _run(label: str, settlements: list, target: float) -> None:

@@ -14,8 +14,8 @@ from engine.model import (
     CostLine,
     FeeMode,
     Invoice,
-    SettlementInput,
     Settings,
+    SettlementInput,
 )
 
 
@@ -27,10 +27,14 @@ def synthetic_settlement(objects: int, accounts: int, *, seed: int = 1) -> Settl
     for k in range(objects):
         numerator = Decimal(rng.randint(2000, 40000)) / 100
         total += numerator
-        lease_start = start if rng.random() < 0.8 else start + timedelta(days=rng.randint(1, 300))
-        lease_end = None if rng.random() < 0.85 else lease_start + timedelta(days=rng.randint(30, 400))
+        late = timedelta(days=rng.randint(1, 300))
+        lease_start = start if rng.random() < 0.8 else start + late
+        length = timedelta(days=rng.randint(30, 400))
+        lease_end = None if rng.random() < 0.85 else lease_start + length
         cap = Decimal(rng.randint(10_000, 90_000)) if rng.random() < 0.05 else None
-        fixed = Decimal(rng.randint(10_000, 90_000)) if cap is None and rng.random() < 0.05 else None
+        fixed = None
+        if cap is None and rng.random() < 0.05:
+            fixed = Decimal(rng.randint(10_000, 90_000))
         contract_objects.append(ContractObject(
             id=f"{1000 + k}-1", start=lease_start, end=lease_end, numerator=numerator,
             contract_no=str(1000 + k), contract_name=f"Leietaker {k} AS",

@@ -9,8 +9,18 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FORBIDDEN = {"xlwings", "openpyxl", "python_calamine", "fastexcel", "xlsxwriter", "avregn",
-             "addin", "typer", "rich", "pandas"}
+FORBIDDEN = {
+    "xlwings",
+    "openpyxl",
+    "python_calamine",
+    "fastexcel",
+    "xlsxwriter",
+    "avregn",
+    "addin",
+    "typer",
+    "rich",
+    "pandas",
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -39,8 +49,9 @@ def test_importing_the_engine_loads_no_io_library() -> None:
         f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {sorted(FORBIDDEN)!r});"
         "print(','.join(bad))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert out.stdout.strip() == ""
 
 

@@ -12,6 +12,7 @@ constants so they are easy to find, and a ``Limits`` value lets a caller (or a t
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
 import zipfile
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
+from defusedxml import ElementTree as SafeET
 
 from engine.problems import Problem
 
@@ -69,14 +70,14 @@ def precheck(path: Path | str, *, limits: Limits = DEFAULT_LIMITS) -> list[Probl
     def problem(message: str) -> list[Problem]:
         return [Problem(where, message)]
 
+    if path.is_dir():  # checked first: Windows reports a folder as PermissionError
+        return problem("Dette er en mappe, ikke en fil. Velg selve arbeidsboken (.xlsx).")
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
             head = fh.read(512)
     except FileNotFoundError:
         return problem(f"Finner ikke filen «{path}». Sjekk navnet og mappen.")
-    except IsADirectoryError:
-        return problem("Dette er en mappe, ikke en fil. Velg selve arbeidsboken (.xlsx).")
     except PermissionError:
         return problem(
             "Får ikke lese filen. Er den åpen i et annet program, eller mangler du tilgang? "
@@ -89,8 +90,8 @@ def precheck(path: Path | str, *, limits: Limits = DEFAULT_LIMITS) -> list[Probl
     if head.startswith(OLE_MAGIC):
         return problem(
             "Filen er passordbeskyttet eller i det gamle .xls-formatet; "
-            "lagre den som .xlsx uten passord (Fil → Info → Beskytt arbeidsbok → Krypter med "
-            "passord: fjern passordet, og Lagre som → Excel-arbeidsbok (.xlsx))."
+            "lagre den som .xlsx uten passord. (Passordet fjernes i Excel under Fil → Informasjon "
+            "→ Beskytt arbeidsbok → Krypter med passord: tøm feltet og lagre.)"
         )
     if not head.startswith(ZIP_MAGICS):
         return problem(_not_a_zip_message(head))
@@ -124,9 +125,7 @@ def _not_a_zip_message(head: bytes) -> str:
             + SAVE_AS_XLSX
         )
     if text.startswith(b"<?xml"):
-        return (
-            "Filen er i det gamle XML-regnearkformatet (Excel 2003), ikke .xlsx. " + SAVE_AS_XLSX
-        )
+        return "Filen er i det gamle XML-regnearkformatet (Excel 2003), ikke .xlsx. " + SAVE_AS_XLSX
     return (
         "Filen er ikke en Excel-arbeidsbok (.xlsx/.xlsm). Er det en CSV- eller tekstfil, "
         + SAVE_AS_XLSX[0].lower()
@@ -134,8 +133,13 @@ def _not_a_zip_message(head: bytes) -> str:
     )
 
 
+def _thousands(n: float) -> str:
+    """Norwegian thousands grouping with a space: 1 234 567."""
+    return f"{n:,.0f}".replace(",", " ")
+
+
 def _mb(n: float) -> str:
-    return f"{n / MB:,.0f}".replace(",", " ")
+    return _thousands(n / MB)
 
 
 def _check_central_directory(
@@ -172,7 +176,7 @@ def _check_central_directory(
                 Problem(
                     where,
                     f"Delen «{info.filename}» pakkes ut til {_mb(info.file_size)} MB "
-                    f"({ratio:,.0f} ganger større enn i filen). ".replace(",", " ") + bomb_hint,
+                    f"({_thousands(ratio)} ganger større enn i filen). " + bomb_hint,
                 )
             )
     names = [i.filename.lower() for i in infos]
@@ -181,13 +185,15 @@ def _check_central_directory(
         problems.append(Problem(where, "Filen har flere deler med samme navn. " + bomb_hint))
     # Members that share or overlap their data are the "non-recursive" zip bomb.
     by_offset = sorted(infos, key=lambda i: i.header_offset)
-    for a, b in zip(by_offset, by_offset[1:], strict=False):
+    for a, b in itertools.pairwise(by_offset):
         if a.header_offset + a.compress_size > b.header_offset:
             problems.append(Problem(where, "Filen har delene lagret oppå hverandre. " + bomb_hint))
             break
     if any(i.flag_bits & 0x1 for i in infos):
         problems.append(
-            Problem(where, "Filen er kryptert som zip-fil. Lagre den på nytt fra Excel uten passord.")
+            Problem(
+                where, "Filen er kryptert som zip-fil. Lagre den på nytt fra Excel uten passord."
+            )
         )
     if any(i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for i in infos):
         problems.append(
@@ -264,7 +270,9 @@ def workbook_part(zf: zipfile.ZipFile) -> str | None:
     return None
 
 
-_DIMENSION_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\"")
+_DIMENSION_RE = re.compile(
+    rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\""
+)
 _SHEET_DATA_RE = re.compile(rb"<(?:\w+:)?sheetData\b")
 
 
@@ -331,8 +339,8 @@ def _check_sheet_dimensions(where: str, zf: zipfile.ZipFile, limits: Limits) -> 
         problems.append(
             Problem(
                 where,
-                f"Arket «{name}» har et brukt område på {ref} ({cells:,} celler), ".replace(",", " ")
-                + "altfor stort. Trolig står det noe langt nede eller langt til høyre: "
+                f"Arket «{name}» har et brukt område på {ref} ({_thousands(cells)} celler), "
+                "altfor stort. Trolig står det noe langt nede eller langt til høyre: "
                 "trykk Ctrl+End i arket, slett radene og kolonnene etter dataene, og lagre.",
             )
         )

@@ -27,11 +27,13 @@ Rules for numbers (``parse_amount``, ``parse_number``, ``parse_percent``):
 * Amounts have at most two decimals (``1,234`` is an error for an amount: it is 1.234 kroner,
   and nobody means that); numbers may have any. ``1e5``, ``NaN`` and the like are errors.
 
-Numeric cells (a float from calamine/xlwings) are converted here too: an amount is rounded to
-2 decimals when the float is within 1e-9 of that, otherwise it "har mer enn to desimaler"
-(spec §9b); any other number becomes ``Decimal(repr(f))``, the shortest decimal that reads back
-as the same float (Excel keeps 15 significant digits, so ``repr`` gives what the user typed),
-with integral values as integers (``703.0`` → ``703``).
+Numeric cells (a float from calamine/xlwings) are converted here too, through
+``Decimal(repr(f))``: the shortest decimal that reads back as the same float, which is what
+Excel shows and the user typed (Excel keeps 15 significant digits). An amount is that decimal
+rounded to 2 places when it is within 1e-9 of them (``0.1 + 0.2`` → 0.30), otherwise it "har
+mer enn to desimaler" (spec §9b). Comparing the float's exact binary value instead would refuse
+99 999 999,99, whose nearest float lies 5e-9 away. Any other number is ``Decimal(repr(f))``
+itself, with integral values as integers (``703.0`` → ``703``).
 
 Dates: ``dd.mm.yyyy``, ``d.m.yyyy``, ISO ``yyyy-mm-dd`` and ``15. oktober 2003`` (Norwegian month
 names, full or three letters). Two-digit years and ``/`` are errors (``01/02/2024`` is read
@@ -200,8 +202,9 @@ def _finite(value: float, what: str) -> None:
 def amount_from_float(value: float) -> Decimal:
     """A numeric cell's float as an amount: 2 decimals when within 1e-9, else an error."""
     _finite(value, "et beløp")
-    rounded = Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-    if abs(Decimal(value) - rounded) > FLOAT_TOLERANCE:
+    shortest = Decimal(repr(value))  # what Excel shows and the user typed (15 digits)
+    rounded = shortest.quantize(CENT, rounding=ROUND_HALF_UP)
+    if abs(shortest - rounded) > FLOAT_TOLERANCE:
         raise TextNumberError(f"«{_float_shown(value)}» har mer enn to desimaler")
     return _no_negative_zero(rounded)
 
@@ -263,6 +266,8 @@ def parse_percent(text: str | int | float | Decimal) -> Decimal:
     s = normalise(text)
     if s.endswith("%"):
         s = s[:-1].strip()
+        if not s:
+            raise TextNumberError(f"«{_shown(text)}» er ikke en prosentsats")
     try:
         return _parse(s, what="en prosentsats", currency=False)
     except TextNumberError as exc:

@@ -1,0 +1,406 @@
+"""One function per user action — beregn, status, skal-ikke-faktureres, ny periode — told once.
+
+The ribbon (``addin``) and the CLI call the same functions with a book port
+(``avregn.book``): a file or live Excel. An action reads the input, lets the engine decide,
+and stages what to write; it returns an ``Outcome`` — problems and warnings as data, with
+``where`` already translated to ``Sheet!Cell`` — and never raises for the user's mistakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from avregn.book import BookPort
+from avregn.formatting import nok
+from avregn.workbook import layout
+from avregn.workbook.reader import WorkbookInput
+from avregn.workbook.results_sheets import beregning_sheet, read_status, status_sheet
+from avregn.workbook.sheet_content import CellValue
+from engine.calculation import try_calculate
+from engine.contract import parse_settlement
+from engine.fingerprint import fingerprint
+from engine.model import SettlementInput, Status
+from engine.problems import Problem
+from engine.result import Result
+from engine.statuses import STATUS_LABELS, Action, apply, check_fresh
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    message: str
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    settlement: SettlementInput | None = None
+    result: Result | None = None
+    status: Status | None = None
+    written: tuple[Path, ...] = field(default=())
+    source: Path | None = None  # the file the problems are in, when it is not the workbook
+
+    def lines(self) -> list[str]:
+        """The outcome as text lines, for a message box or a terminal."""
+        out = [self.message]
+        out += [f"{p.where}: {p.message}" if p.where else p.message for p in self.problems]
+        out += [
+            f"Advarsel {w.where}: {w.message}" if w.where else f"Advarsel: {w.message}"
+            for w in self.warnings
+        ]
+        return out
+
+
+def _failed(message: str, problems: Sequence[Problem]) -> Outcome:
+    return Outcome(False, message, tuple(problems))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    input: WorkbookInput
+    settlement: SettlementInput | None
+    problems: tuple[Problem, ...]
+
+
+def load(book: BookPort) -> Loaded:
+    """Read and validate the input sheets; every problem located at its cell."""
+    found = book.read_input()
+    problems = list(found.problems)
+    settlement, parse_problems = (
+        (None, []) if any(p.where == book.name for p in problems) else parse_settlement(found.data)
+    )
+    problems += found.relocate(parse_problems)
+    return Loaded(found, settlement if not problems else None, tuple(problems))
+
+
+def _settings_sheet(found: WorkbookInput) -> str:
+    return found.locations.get("settlement", layout.AVREGNING.name).split("!")[0]
+
+
+def _status_edit(book: BookPort, found: WorkbookInput, status: Status) -> None:
+    book.set_values(
+        {_settings_sheet(found): {layout.SETTINGS.cell("status"): STATUS_LABELS[status]}}
+    )
+
+
+def _at_status(problem: Problem) -> Problem:
+    """The status machine speaks of "status": that is the Status sheet's status cell."""
+    if problem.where != "status":
+        return problem
+    return Problem(f"{layout.STATUS.name}!{layout.STATUS_FORM.cell('status')}", problem.message)
+
+
+def summary_line(settlement: SettlementInput, result: Result) -> str:
+    s, summary = settlement.settings, result.summary
+    return (
+        f"{s.property_object} {result.period_start:%d.%m.%Y}–{result.period_end:%d.%m.%Y}: "
+        f"{len(result.objects)} objekter; til fordeling {nok(summary.costs)} = leietakere "
+        f"{nok(summary.tenants.sum)} + {s.owner or 'eier'} {nok(summary.owner.sum)}; "
+        f"rest {nok(summary.tenants.rest)}, adm.honorar {nok(summary.tenants.admin_fee)}."
+    )
+
+
+Progress = Callable[[str], None]
+
+
+def _silent(step: str) -> None:
+    """No progress display (the default)."""
+
+
+BEREGN_STEPS = 3
+
+
+def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Outcome:
+    """Read, validate, calculate, write *Beregning* and *Status* back (spec §6–§8).
+
+    ``progress`` is told each of the ``BEREGN_STEPS`` steps as it starts (for a progress bar).
+    """
+    progress("Leser arbeidsboken")
+    loaded = load(book)
+    if loaded.settlement is None:
+        return _failed(f"{book.name}: ikke beregnet — rett disse feilene først.", loaded.problems)
+    settlement = loaded.settlement
+    state = read_status(book.read_sheet(layout.STATUS.name))
+    exported = [o.id for o in settlement.contract_objects if o.exported]
+    transition = apply(state.status, Action.CALCULATE, exported_objects=exported)
+    if transition.problem:
+        return _failed(f"{book.name}: ikke beregnet.", loaded.input.relocate([transition.problem]))
+    result, problems = try_calculate(settlement, calculated_at=now)
+    if result is None:
+        return _failed(
+            f"{book.name}: ikke beregnet — rett disse feilene først.",
+            loaded.input.relocate(problems),
+        )
+    book.write_sheets(
+        [
+            beregning_sheet(settlement, result),
+            status_sheet(settlement, result, transition.status, now),
+        ]
+    )
+    _status_edit(book, loaded.input, transition.status)
+    book.commit()
+    return Outcome(
+        True,
+        "Beregnet " + summary_line(settlement, result),
+        (),
+        tuple(loaded.input.relocate(result.warnings, drop_reported=False)),
+        settlement,
+        result,
+        transition.status,
+    )
+
+
+STATUS_ACTIONS = {
+    "laas": Action.LOCK,
+    "fakturaklar": Action.INVOICE_READY,
+    "skal-ikke-faktureres": Action.DO_NOT_INVOICE,
+    "ny-beregning": Action.CALCULATE,
+}
+
+
+def change_status(book: BookPort, action: Action, *, now: datetime) -> Outcome:
+    """Lock, invoice-ready, not to invoice (spec §7); "calculate" is ``beregn``."""
+    if action is Action.CALCULATE:
+        return beregn(book, now=now)
+    loaded = load(book)
+    if loaded.settlement is None:
+        return _failed(f"{book.name}: inndata har feil; status er ikke endret.", loaded.problems)
+    settlement = loaded.settlement
+    state = read_status(book.read_sheet(layout.STATUS.name))
+    exported = [o.id for o in settlement.contract_objects if o.exported]
+    transition = apply(
+        state.status,
+        action,
+        input_fingerprint=fingerprint(settlement),
+        result_fingerprint=state.fingerprint,
+        exported_objects=exported,
+    )
+    if transition.problem:
+        return _failed(f"{book.name}: status er ikke endret.", [_at_status(transition.problem)])
+    # The result is fresh (same fingerprint), so calculating again reproduces it exactly.
+    result, problems = try_calculate(settlement, calculated_at=state.calculated_at)
+    if result is None:
+        return _failed(f"{book.name}: status er ikke endret.", loaded.input.relocate(problems))
+    book.write_sheets([status_sheet(settlement, result, transition.status, state.calculated_at)])
+    _status_edit(book, loaded.input, transition.status)
+    book.commit()
+    return Outcome(
+        True,
+        f"{book.name}: status {STATUS_LABELS[state.status]} → {STATUS_LABELS[transition.status]}.",
+        settlement=settlement,
+        result=result,
+        status=transition.status,
+    )
+
+
+def set_do_not_invoice(book: BookPort, object_id: str, value: bool | None = None) -> Outcome:
+    """Toggle (``value`` None) or set an object's "skal ikke faktureres" (spec §7).
+
+    The flag is a workflow field, outside the fingerprint: a fresh result stays fresh, and its
+    *Beregning*/*Status* are rewritten with the object's new invoice status at once. An exported
+    object is frozen.
+    """
+    loaded = load(book)
+    found = loaded.input
+    objects = found.data.get("contract_objects") or []
+    index = next((k for k, o in enumerate(objects) if o.get("id") == object_id), None)
+    if index is None:
+        return _failed(f"{book.name}: fant ikke kontraktsobjektet «{object_id}» i Brøk.", [])
+    record = objects[index]
+    if record.get("exported"):
+        return _failed(
+            f"{object_id} er eksportert (bunt {record['exported']}) og kan ikke "
+            "endres; rett med en korreksjon i en senere avregning.",
+            [],
+        )
+    new_value = (not bool(record.get("do_not_invoice"))) if value is None else value
+    where = found.locations.get(f"contract_objects[{index}].do_not_invoice") or _cell_of(
+        found, index, "do_not_invoice"
+    )
+    sheet_name, _, cell = where.partition("!")
+    book.set_values({sheet_name: {cell: "X" if new_value else None}})
+
+    message = f"{object_id}: {'skal ikke faktureres' if new_value else 'skal faktureres'}."
+    outcome_result = None
+    settlement = loaded.settlement
+    state = read_status(book.read_sheet(layout.STATUS.name))
+    if (
+        settlement is not None
+        and state.fingerprint
+        and not check_fresh(fingerprint(settlement), state.fingerprint)
+    ):
+        objects_changed = tuple(
+            replace(o, do_not_invoice=new_value) if o.id == object_id else o
+            for o in settlement.contract_objects
+        )
+        settlement = replace(settlement, contract_objects=objects_changed)
+        result, _ = try_calculate(settlement, calculated_at=state.calculated_at)
+        if result is not None:
+            book.write_sheets(
+                [
+                    beregning_sheet(settlement, result),
+                    status_sheet(settlement, result, state.status, state.calculated_at),
+                ]
+            )
+            outcome_result = result
+    book.commit()
+    return Outcome(True, message, settlement=settlement, result=outcome_result, status=state.status)
+
+
+def _cell_of(found: WorkbookInput, index: int, field_name: str) -> str:
+    row_cell = found.locations[f"contract_objects[{index}]"]
+    sheet_name, _, ref = row_cell.partition("!")
+    row = int("".join(ch for ch in ref if ch.isdigit()))
+    return f"{sheet_name}!{layout.CONTRACT_OBJECTS.cell(field_name, row)}"
+
+
+# --- Accounts of *Til fordeling* (spec §9) ---------------------------------------------------
+
+
+def _cost_sheet(found: WorkbookInput) -> str:
+    return found.locations.get("cost_lines", layout.TIL_FORDELING.name).split("!")[0]
+
+
+def _existing_accounts(found: WorkbookInput) -> list[tuple[str, str]]:
+    """(account, row cell) of every cost line the reader found."""
+    out = []
+    for k, line in enumerate(found.data.get("cost_lines") or ()):
+        cell = found.locations.get(f"cost_lines[{k}]", "")
+        out.append((str(line.get("account")), cell.partition("!")[2]))
+    return out
+
+
+def _free_row(book: BookPort, sheet_name: str) -> int:
+    """The first row below everything in the cost-line block (empty rows in between stay)."""
+    rows = book.read_sheet(sheet_name) or ()
+    table = layout.COST_LINES
+    last = table.header_row
+    for r, row in enumerate(rows, start=1):
+        cells = row[table.first_col - 1: table.last_col]
+        if r > table.header_row and any(v not in (None, "") for v in cells):
+            last = r
+    return last + 1
+
+
+def export_accounts(book: BookPort, dest: Path, *, today: datetime) -> Outcome:
+    """«Eksporter konti»: *Til fordeling* as an account file in the seed format."""
+    from avregn.accounts import write_account_file
+
+    found = book.read_input()
+    if any(p.where.startswith(_cost_sheet(found)) for p in found.problems):
+        return _failed(f"{book.name}: Til fordeling har feil; rett dem før eksport.",
+                       [p for p in found.problems if p.where.startswith(_cost_sheet(found))])
+    lines = found.data.get("cost_lines") or []
+    title = (found.data.get("settlement") or {}).get("group") or "Felleskost"
+    write_account_file(lines, dest, dated=today.date(), title=title)
+    return Outcome(True, f"Eksporterte {len(lines)} kontoer til {dest}.", written=(dest,))
+
+
+def import_accounts(book: BookPort, source: Path) -> Outcome:
+    """«Importer konti»: merge an account file into *Til fordeling* by account number."""
+    from avregn.accounts import plan_import, read_account_file
+
+    imported, problems = read_account_file(source)
+    if problems:
+        return Outcome(False, f"{source.name}: ikke importert — rett disse radene først.",
+                       tuple(problems), source=source)
+    found = book.read_input()
+    sheet_name = _cost_sheet(found)
+    plan = plan_import(_existing_accounts(found), imported, _free_row(book, sheet_name))
+    book.set_values({sheet_name: plan.edits})
+    book.commit()
+    warnings: tuple[Problem, ...] = ()
+    if plan.absent:
+        warnings = (Problem(sheet_name, "Ikke i filen (beholdt uendret): "
+                                        + ", ".join(plan.absent) + "."),)
+    return Outcome(True, f"Importerte {len(imported)} kontoer fra {source.name}: "
+                         f"{len(plan.replaced)} beløp erstattet, {len(plan.added)} nye kontoer.",
+                   warnings=warnings)
+
+
+def delete_zero_accounts(book: BookPort) -> Outcome:
+    """«Slett kontoer med 0 i beløp»: empty those rows' cells (and their exceptions in
+    *Kontraktsobjekt konti*, which would otherwise name an unknown account)."""
+    found = book.read_input()
+    sheet_name = _cost_sheet(found)
+    table = layout.COST_LINES
+    zero = []
+    edits: dict[str, dict[str, CellValue]] = {sheet_name: {}}
+    for (account, cell), line in zip(_existing_accounts(found),
+                                     found.data.get("cost_lines") or (), strict=True):
+        amount = line.get("amount")
+        if amount is not None and amount == 0:
+            zero.append(account)
+            row = int("".join(ch for ch in cell if ch.isdigit()))
+            for column in table.columns:
+                edits[sheet_name][table.cell(column.field, row)] = None
+    adjustment_sheet = found.locations.get("adjustments", layout.KONTRAKTSOBJEKT_KONTI.name)
+    cleared = 0
+    for k, adjustment in enumerate(found.data.get("adjustments") or ()):
+        if adjustment.get("account") in zero:
+            cell = found.locations[f"adjustments[{k}]"].partition("!")[2]
+            row = int("".join(ch for ch in cell if ch.isdigit()))
+            for column in layout.ADJUSTMENTS.columns:
+                edits.setdefault(adjustment_sheet.split("!")[0], {})[
+                    layout.ADJUSTMENTS.cell(column.field, row)] = None
+            cleared += 1
+    if not zero:
+        return Outcome(True, "Ingen kontoer med 0 i beløp.")
+    book.set_values(edits)
+    book.commit()
+    extra = f" og {cleared} unntak i Kontraktsobjekt konti" if cleared else ""
+    return Outcome(True, f"Slettet {len(zero)} kontoer med 0 i beløp{extra}: "
+                         + ", ".join(zero) + ".")
+
+
+def fetch_accounts(book: BookPort) -> Outcome:
+    """«Hent konti»: add the accounts of *Kontovalg* not yet in *Til fordeling* (empty amount)."""
+    found = book.read_input()
+    sheet_name = _cost_sheet(found)
+    present = {a for a, _ in _existing_accounts(found)}
+    missing = [s for s in found.account_selection if s["account"] not in present]
+    if not missing:
+        return Outcome(True, "Alle kontoene i Kontovalg står allerede i Til fordeling.")
+    table = layout.COST_LINES
+    row = _free_row(book, sheet_name)
+    edits: dict[str, CellValue] = {}
+    for k, selected in enumerate(missing):
+        edits[table.cell("account", row + k)] = selected["account"]
+        edits[table.cell("name", row + k)] = selected.get("name", "")
+    book.set_values({sheet_name: edits})
+    book.commit()
+    return Outcome(True, f"La til {len(missing)} kontoer fra Kontovalg (fyll inn beløpene): "
+                         + ", ".join(s["account"] for s in missing) + ".")
+
+
+# --- The next period (spec §4) ---------------------------------------------------------------
+
+
+def new_period(book: BookPort, dest: Path | None, *, source_path: Path | None = None
+               ) -> Outcome:
+    """«Ny periode»: a new workbook for the next period, with what §4 carries forward."""
+    from avregn.workbook.new_book import write_new_workbook
+    from engine.contract import input_to_json
+    from engine.periods import carry_forward, period_end
+
+    loaded = load(book)
+    if loaded.settlement is None:
+        return _failed(f"{book.name}: ny periode ikke laget — rett disse feilene først.",
+                       loaded.problems)
+    state = read_status(book.read_sheet(layout.STATUS.name))
+    following, warnings = carry_forward(loaded.settlement, previous_status=state.status)
+    start = following.settings.period_start
+    if dest is None:
+        base = source_path or Path(book.name)
+        # A new workbook from the template: .xlsx, whatever the old one was (it holds no VBA).
+        dest = base.with_name(f"{base.stem}-{start:%Y-%m}.xlsx")
+    if dest.exists():
+        return _failed(f"{dest} finnes allerede; velg et annet navn med --ut.", [])
+    write_new_workbook(input_to_json(following), dest,
+                       account_selection=loaded.input.account_selection, backup=False)
+    end = period_end(start, following.settings.interval_months)
+    return Outcome(True, f"Ny periode {start:%d.%m.%Y}–{end:%d.%m.%Y} laget: {dest} "
+                         f"({len(following.contract_objects)} objekter, "
+                         f"{len(following.cost_lines)} kontoer med tomme beløp).",
+                   warnings=tuple(loaded.input.relocate(warnings, drop_reported=False)),
+                   settlement=following, written=(dest,))

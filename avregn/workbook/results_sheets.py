@@ -1,0 +1,225 @@
+"""The engine's own sheets, *Beregning* and *Status*, built from a result (spec §8, §6.9).
+
+Their columns and rows are declared in ``avregn.workbook.layout`` (``CALCULATION``,
+``SUMMARY_*``, ``STATUS_*``); this module only fills them with a result's values, as a
+``SheetContent`` that any book port can render. The *Status* sheet is also read back
+(``read_status``): it is where the settlement's status and the fingerprint of the calculated
+inputs live between actions, so the next action can tell whether the result is stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from avregn.formatting import number
+from avregn.workbook import layout
+from avregn.workbook.layout import Column, Kind
+from avregn.workbook.sheet_content import Cell, CellValue, SheetContent, Style
+from engine.model import ContractObject, SettlementInput, Status
+from engine.result import ObjectResult, Result
+from engine.rounding import Mode, decimal_places
+from engine.statuses import INVOICE_STATUS_LABELS, STATUS_LABELS, status_from_text
+
+BEREGNING = layout.BEREGNING.name
+STATUS = layout.STATUS.name
+
+_STYLE_BY_KIND = {Kind.MONEY: Style.MONEY, Kind.NUMBER: Style.NUMBER, Kind.PERCENT: Style.PERCENT,
+                  Kind.DATE: Style.DATE, Kind.INTEGER: Style.NUMBER, Kind.FLAG: Style.CROSS}
+
+
+def _cell(column: Column, value: CellValue) -> Cell:
+    style = _STYLE_BY_KIND.get(column.kind, Style.TEXT)
+    fmt = column.number_format if column.number_format not in ("General", "@") else None
+    return Cell(value, style, fmt)
+
+
+def _trimmed(value: Decimal) -> Decimal:
+    """Trailing zeros cut without exponent notation: 150.0000 → 150, 33.8110 → 33.811."""
+    return Decimal(f"{value.normalize():f}")
+
+
+def _object_value(field: str, obj: ContractObject, res: ObjectResult) -> CellValue:
+    if field == "weighted_numerator":
+        return _trimmed(decimal_places(res.weighted_numerator, 4, mode=Mode.HALF_UP))
+    if field == "admin_fee_pct":
+        # A percent cell holds the fraction Excel shows as a percentage (5 → 0,05 → 5 %).
+        return None if res.admin_fee_pct is None else res.admin_fee_pct / 100
+    if field == "invoice_status":
+        return INVOICE_STATUS_LABELS[res.invoice_status]
+    if field == "do_not_invoice":
+        return layout.DO_NOT_INVOICE_MARK if res.do_not_invoice else None
+    if field in ("contract_no", "contract_name", "name"):
+        value: Any = getattr(obj, field)
+        return value or (obj.id if field == "name" else "")
+    value = getattr(res, field)
+    return value if value is None or isinstance(value, str | Decimal | int) else str(value)
+
+
+def _headers(columns: Sequence[Column]) -> tuple[Cell, ...]:
+    return tuple(Cell(c.header, Style.HEADER) for c in columns)
+
+
+def _title_rows(sheet: layout.Sheet, title: str) -> list[tuple[Cell, ...]]:
+    rows: list[tuple[Cell, ...]] = [(Cell(title, Style.TITLE),)]
+    note = next((t.text for t in sheet.texts if t.cell == "A2"), "")
+    rows.append((Cell(note, Style.WARNING),) if note else ())
+    return rows
+
+
+def beregning_sheet(settlement: SettlementInput, result: Result) -> SheetContent:
+    s = settlement.settings
+    table = layout.CALCULATION
+    objects = {o.id: o for o in settlement.contract_objects}
+    rows = _title_rows(layout.BEREGNING,
+                       f"Beregning — {s.property_object}, {s.group or 'avregning'}, "
+                       f"{result.period_start:%d.%m.%Y}–{result.period_end:%d.%m.%Y}")
+    while len(rows) < table.header_row - 1:
+        rows.append(())
+    rows.append(_headers(table.columns))
+    header_rows = [table.header_row]
+    for res in result.objects:
+        obj = objects[res.id]
+        rows.append(tuple(_cell(c, _object_value(c.field, obj, res)) for c in table.columns))
+
+    rows += [()] * (layout.SUMMARY_GAP - 1)
+    rows.append((Cell("Sammendrag", Style.TITLE),))
+    rows.append((Cell("", Style.HEADER),
+                 *(Cell(label, Style.HEADER) for label, _ in layout.SUMMARY_COLUMNS)))
+    header_rows.append(len(rows))
+    summary = result.summary
+    parts: dict[str, Any] = {"tenants": summary.tenants, "owner": summary.owner}
+    for label, key in layout.SUMMARY_ROWS:
+        shown = (s.owner or label) if key == "owner" else label
+        cells = [Cell(shown, Style.TOTAL_LABEL)]
+        for _, field in layout.SUMMARY_COLUMNS:
+            if key == "total":
+                value = summary.costs if field in ("costs", "sum") else None
+            elif key == "owner" and field in ("invoiced", "correction"):
+                value = Decimal("0.00")
+            else:
+                value = getattr(parts[key], field, None)
+            cells.append(Cell(value, Style.MONEY_TOTAL if field == "sum" else Style.MONEY))
+        rows.append(tuple(cells))
+    rows.append(())
+    rows.append((Cell(layout.FRACTION_LABEL, Style.TOTAL_LABEL),
+                 Cell(f"{number(result.weighted_numerator_sum, 4)} / "
+                      f"{number(result.denominator)} {result.denominator_label}")))
+    rows += [(), (Cell("Fordeling per konto", Style.TITLE),)]
+    rows.append(_headers([Column(h, "", Kind.TEXT) for h in ACCOUNT_HEADERS]))
+    header_rows.append(len(rows))
+    for acc in result.accounts:
+        rows.append((Cell(acc.account), Cell(acc.name), Cell(acc.amount, Style.MONEY),
+                     Cell(acc.to_distribute, Style.MONEY), Cell(acc.per_unit, Style.MONEY),
+                     Cell(acc.rate, Style.NUMBER, "#,##0.0000"),
+                     Cell(acc.distributed, Style.MONEY), Cell(acc.vacant_share, Style.MONEY),
+                     Cell(acc.tenant_share, Style.MONEY), Cell(acc.owner_share, Style.MONEY)))
+    return SheetContent(BEREGNING, tuple(rows), tuple(c.width for c in table.columns),
+                        freeze=f"E{table.first_data_row}", header_rows=tuple(header_rows))
+
+
+ACCOUNT_HEADERS = ("KontoNr", "Konto", "Beløp", "Til fordeling", "Kr per enhet",
+                   "Kr per vektet enhet", "Fordelt", "Ledig", "Leietakers andel", "Eiers andel")
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """What the *Status* sheet remembers between actions."""
+
+    status: Status = Status.LAGT_OPP
+    fingerprint: str | None = None
+    calculated_at: datetime | None = None
+
+
+def status_sheet(settlement: SettlementInput, result: Result | None, status: Status,
+                 calculated_at: datetime | None = None) -> SheetContent:
+    s = settlement.settings
+    form, objects_table, warnings_table = (layout.STATUS_FORM, layout.STATUS_OBJECTS,
+                                           layout.STATUS_WARNINGS)
+    values: dict[str, CellValue] = {
+        "property_object": s.property_object, "group": s.group,
+        "period_start": s.period_start,
+        "period": (f"{result.period_start:%d.%m.%Y}–{result.period_end:%d.%m.%Y}"
+                   if result else ""),
+        "status": STATUS_LABELS[status],
+        "calculated_at": calculated_at or (result.calculated_at if result else None),
+        "fingerprint": result.fingerprint if result else None,
+        "object_count": len(result.objects) if result else 0,
+        "warning_count": len(result.warnings) if result else 0,
+    }
+    grid: dict[tuple[int, int], Cell] = {(1, 1): Cell("Status", Style.TITLE)}
+    note = next((t.text for t in layout.STATUS.texts if t.cell == "A2"), "")
+    grid[(2, 1)] = Cell(note, Style.WARNING)
+    for c, header in enumerate(form.headers[:2]):
+        grid[(form.header_row, form.label_col + c)] = Cell(header, Style.HEADER)
+    for column in form.fields:
+        r = form.row(column.field)
+        grid[(r, form.label_col)] = Cell(column.header, Style.LABEL)
+        value = values[column.field]
+        style = Style.DATETIME if column.field == "calculated_at" else (
+            Style.DATE if column.kind is Kind.DATE else Style.TEXT)
+        grid[(r, form.value_col)] = Cell(value, style)
+    header_rows = [form.header_row, objects_table.header_row]
+    for k, column in enumerate(objects_table.columns):
+        grid[(objects_table.header_row, objects_table.first_col + k)] = Cell(column.header,
+                                                                           Style.HEADER)
+    for k, column in enumerate(warnings_table.columns):
+        grid[(warnings_table.header_row, warnings_table.first_col + k)] = Cell(column.header,
+                                                                             Style.HEADER)
+    if result:
+        names = {o.id: o for o in settlement.contract_objects}
+        for n, res in enumerate(result.objects):
+            obj = names[res.id]
+            row_values = {"id": res.id, "contract_name": obj.contract_name, "name": obj.name,
+                          "customer_id": obj.customer_id,
+                          "invoice_status": INVOICE_STATUS_LABELS[res.invoice_status],
+                          "exported": obj.exported}
+            for k, column in enumerate(objects_table.columns):
+                grid[(objects_table.first_data_row + n, objects_table.first_col + k)] = Cell(
+                    row_values.get(column.field))
+        for n, warning in enumerate(result.warnings):
+            r = warnings_table.first_data_row + n
+            grid[(r, warnings_table.first_col)] = Cell(warning.where)
+            grid[(r, warnings_table.first_col + 1)] = Cell(warning.message, Style.WARNING)
+    widths = [0.0] * (warnings_table.last_col)
+    for k, column in enumerate(objects_table.columns):
+        widths[objects_table.first_col + k - 1] = column.width
+    for k, column in enumerate(warnings_table.columns):
+        widths[warnings_table.first_col + k - 1] = column.width
+    widths[form.value_col - 1] = max(widths[form.value_col - 1], 26)
+    widths[form.label_col - 1] = max(widths[form.label_col - 1], 18)
+    return SheetContent(STATUS, _grid_rows(grid), tuple(w or 3 for w in widths),
+                        header_rows=tuple(header_rows))
+
+
+def _grid_rows(grid: dict[tuple[int, int], Cell]) -> tuple[tuple[Cell, ...], ...]:
+    last_row = max(r for r, _ in grid)
+    rows = []
+    for r in range(1, last_row + 1):
+        cols = [c for (rr, c) in grid if rr == r]
+        width = max(cols, default=0)
+        rows.append(tuple(grid.get((r, c), Cell(None)) for c in range(1, width + 1)))
+    return tuple(rows)
+
+
+def read_status(rows: Sequence[Sequence[Any]] | None) -> StoredState:
+    """The stored status and fingerprint from a *Status* sheet's values (missing → Lagt opp)."""
+    if not rows:
+        return StoredState()
+    form = layout.STATUS_FORM
+    found: dict[str, Any] = {}
+    for column in form.fields:
+        r = form.row(column.field)
+        if r <= len(rows):
+            row = rows[r - 1]
+            label = row[form.label_col - 1] if len(row) >= form.label_col else None
+            if isinstance(label, str) and label.strip() == column.header:
+                found[column.field] = row[form.value_col - 1] if len(row) >= form.value_col \
+                    else None
+    status = status_from_text(str(found.get("status") or "")) or Status.LAGT_OPP
+    fp = found.get("fingerprint")
+    at = found.get("calculated_at")
+    return StoredState(status, str(fp) if fp else None, at if isinstance(at, datetime) else None)

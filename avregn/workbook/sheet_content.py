@@ -1,0 +1,71 @@
+"""What the engine writes into a sheet, independent of how it gets there.
+
+*Beregning* and *Status* are built once as a ``SheetContent`` — rows of cells, each with a
+style key — and then rendered by a book port: into an xlsx package through openpyxl and the
+package transplant (``render_xlsx``), or into live Excel through xlwings (``addin``). So the
+same scenario through both ports gives the same sheet, and neither spells its own layout.
+
+Style keys (``Style``) name what a cell *is* (a header, money, a total); each renderer maps
+them to number formats, fonts and fills.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+CellValue = str | int | Decimal | date | datetime | bool | None
+
+
+class Style(StrEnum):
+    TITLE = "title"
+    LABEL = "label"
+    HEADER = "header"
+    TEXT = "text"
+    MONEY = "money"
+    MONEY_TOTAL = "money_total"
+    NUMBER = "number"
+    PERCENT = "percent"
+    DATE = "date"
+    DATETIME = "datetime"
+    TOTAL_LABEL = "total_label"
+    CROSS = "cross"  # the red ✗ of "skal ikke faktureres"
+    WARNING = "warning"
+
+
+# en-US forms, as Excel stores them (a Norwegian Excel shows 1 234,50 and 31.12.2024).
+NUMBER_FORMATS: dict[Style, str] = {
+    Style.MONEY: "#,##0.00",
+    Style.MONEY_TOTAL: "#,##0.00",
+    Style.NUMBER: "#,##0.######",
+    Style.PERCENT: "0.##",
+    Style.DATE: "dd.mm.yyyy",
+    Style.DATETIME: "dd.mm.yyyy hh:mm",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    value: CellValue
+    style: Style = Style.TEXT
+    number_format: str | None = None  # overrides the style's format (from the sheet layout)
+
+    @property
+    def format(self) -> str | None:
+        return self.number_format or NUMBER_FORMATS.get(self.style)
+
+
+@dataclass(frozen=True)
+class SheetContent:
+    name: str
+    rows: tuple[tuple[Cell, ...], ...]
+    widths: tuple[float, ...] = ()
+    freeze: str | None = None  # top-left cell of the scrolling area, e.g. "A2"
+    header_rows: tuple[int, ...] = field(default=())  # 1-based rows styled as table headers
+
+    def value_at(self, row: int, column: int) -> CellValue:
+        """1-based lookup, for tests and the live port."""
+        cells = self.rows[row - 1]
+        return cells[column - 1].value if column <= len(cells) else None

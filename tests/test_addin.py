@@ -1,0 +1,592 @@
+"""The Excel face, without Excel: the live book port against a faithful fake of xlwings
+(``tests/fake_xlwings.py``), the ribbon callbacks and the worksheet functions.
+
+The key test is architecture seam 2: the same scenario through the file port (``FileBook``)
+and the live port (``XlwingsBook``) gives identical sheets — the file read back with calamine,
+the fake read cell by cell — and the live port stays within one value read per sheet and one
+value write per engine sheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import fake_xlwings as fx
+import pytest
+from python_calamine import CalamineWorkbook
+
+from addin import ribbon, udfs
+from addin.live_book import XlwingsBook, cell_text, excel_text, excel_value, rectangles
+from addin.messages import box_text, udf_error
+from avregn import actions
+from avregn.book import FileBook
+from avregn.demo import demo_data
+from avregn.workbook import layout
+from avregn.workbook.new_book import write_new_workbook
+from avregn.workbook.results_sheets import read_status
+from engine.calculation import calculate
+from engine.contract import parse_settlement
+from engine.model import Status
+from engine.problems import Problem
+from engine.statuses import Action
+
+NOW = datetime(2025, 2, 3, 9, 0)
+ENGINE_SHEETS = (layout.BEREGNING.name, layout.STATUS.name)
+INPUT_SHEET_COUNT = len(layout.INPUT_SHEETS)
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+
+def calamine_rows(path: Path) -> dict[str, list[list[Any]]]:
+    wb = CalamineWorkbook.from_path(str(path))
+    return {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names}
+
+
+def excel_like(value: Any) -> Any:
+    """A calamine value as Excel holds it (what xlwings would return)."""
+    if value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    return value
+
+
+def cells(rows: list[list[Any]]) -> dict[tuple[int, int], Any]:
+    """Every non-empty cell, normalised, by (row, column)."""
+    return {(r, c): excel_like(v) for r, row in enumerate(rows, 1) for c, v in enumerate(row, 1)
+            if excel_like(v) is not None}
+
+
+def fake_from_file(path: Path, **kwargs: Any) -> fx.Book:
+    """Excel holding what the file holds: every sheet's values, as Excel types them."""
+    sheets = {name: [[excel_like(v) for v in row] for row in rows]
+              for name, rows in calamine_rows(path).items()}
+    return fx.book_from_rows(sheets, name=path.name, **kwargs)
+
+
+def make_book(tmp_path: Path, data: dict[str, Any] | None = None,
+              name: str = "avregning.xlsx") -> tuple[Path, fx.Book]:
+    path = tmp_path / name
+    write_new_workbook(data or demo_data(), path, backup=False)
+    return path, fake_from_file(path, fullname=str(path))
+
+
+def assert_same_sheets(path: Path, book: fx.Book, names: tuple[str, ...] | None = None) -> None:
+    """The file (read back with calamine) and the fake Excel hold the same values."""
+    file_sheets = calamine_rows(path)
+    for name in names or tuple(file_sheets):
+        expected = cells(file_sheets[name])
+        actual = cells(book.sheets[name].values())
+        assert actual == expected, (name, _diff(expected, actual))
+
+
+def _diff(a: dict[Any, Any], b: dict[Any, Any]) -> list[Any]:
+    return [(k, a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)][:10]
+
+
+def assert_no_formulas(book: fx.Book) -> None:
+    for sheet in book.sheets:
+        bad = {k: v for k, v in sheet.cells_.items() if isinstance(v, fx.Formula | fx.ExcelError)}
+        assert not bad, (sheet.name, bad)
+
+
+def value_calls(book: fx.Book, call: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for logged, sheet, _ in book.log:
+        if logged == call:
+            out[sheet] = out.get(sheet, 0) + 1
+    return out
+
+
+# --- The fake behaves like xlwings (so the tests below mean something) ---------------------------
+
+
+def test_fake_range_values_have_xlwings_shapes_and_types() -> None:
+    book = fx.book_from_rows({"S": [["a", 1, None], [date(2024, 1, 2), True, "x"]]})
+    sheet = book.sheets["s"]  # Excel finds sheets case-insensitively
+    assert sheet.range("A1").value == "a"
+    assert sheet.range("B1").value == 1.0 and isinstance(sheet.range("B1").value, float)
+    assert sheet.range("A1:C1").value == ["a", 1.0, None]
+    assert sheet.range("A1:A2").value == ["a", datetime(2024, 1, 2)]
+    assert sheet.range("A1").options(ndim=2).value == [["a"]]
+    assert sheet.range("A1:C2").value == [["a", 1.0, None], [datetime(2024, 1, 2), True, "x"]]
+    used = sheet.used_range
+    assert (used.row, used.column, used.shape) == (1, 1, (2, 3))
+
+
+def test_fake_writes_parse_text_as_excel_does() -> None:
+    book = fx.book_from_rows({"S": []})
+    sheet = book.sheets["S"]
+    sheet.range("B2").value = [["=1+1", "1001", "'1001", "TRUE"], ["01.02.2024", "#N/A", "", "x"]]
+    assert isinstance(sheet.cells_[(2, 2)], fx.Formula)
+    assert sheet.range("C2").value == 1001.0
+    assert sheet.range("D2").value == "1001"
+    assert sheet.range("E2").value is True
+    assert sheet.range("B3").value == datetime(2024, 2, 1)
+    assert sheet.range("C3").value is None
+    assert sheet.range("C3").options(err_to_str=True).value == "#N/A"
+    used = sheet.used_range
+    assert (used.row, used.column) == (2, 2)  # need not start at A1
+    with pytest.raises(TypeError):
+        sheet.range("A1").value = Decimal("1.5")
+    assert book.calls["value.set"] == 1
+
+
+# --- Small pieces of the port ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "literal"), [
+    ("=HYPERLINK(\"http://x\")", True), ("1001", True), ("0042", True), ("01.02.2024", True),
+    ("5 %", True), ("-", True), ("+47 123", True), ("@x", True), ("#N/A", True), ("SANN", True),
+    ("'quoted", True), ("Lokale 1. etg", True),
+    ("Kafé Hjørnet AS", False), ("Fakturaklar", False), ("X", False), ("", False),
+])
+def test_text_that_excel_would_reinterpret_gets_the_apostrophe(text: str, literal: bool) -> None:
+    written = excel_text(text)
+    assert written == ("'" + text if literal else text)
+    book = fx.book_from_rows({"S": []})
+    book.sheets["S"].range("A1").value = written
+    assert book.sheets["S"].range("A1").value == (text or None)  # Excel keeps the text as is
+
+
+def test_values_are_converted_at_the_edge() -> None:
+    assert excel_value(Decimal("1234.50")) == 1234.5
+    assert excel_value(date(2024, 1, 1)) == date(2024, 1, 1)
+    assert excel_value(None) is None and excel_value("") is None
+    assert cell_text(6300.0) == "6300" and cell_text(" 1001-1 ") == "1001-1"
+
+
+def test_rectangles_group_equal_neighbours() -> None:
+    keys = {(r, c): "m" for r in range(4, 40) for c in range(7, 15)}
+    keys.update({(r, 15): "p" for r in range(4, 40)})
+    keys[(50, 7)] = "m"
+    assert rectangles(keys) == [(4, 7, 39, 14, "m"), (4, 15, 39, 15, "p"), (50, 7, 50, 7, "m")]
+    covered = {(r, c): k for r0, c0, r1, c1, k in rectangles(keys)
+               for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+    assert covered == keys
+
+
+def test_box_text_counts_what_does_not_fit() -> None:
+    lines = ["Ikke beregnet."] + [f"Brøk!J{r}: Teller mangler." for r in range(4, 60)]
+    text = box_text(lines)
+    assert len(text) <= 1000 and text.splitlines()[0] == "Ikke beregnet."
+    assert text.splitlines()[-1].startswith("… og ")
+    assert box_text(["a", "b"]) == "a\nb"
+
+
+# --- Seam 2: the same scenario through both ports gives the same sheets --------------------------
+
+
+def test_beregn_through_both_ports_gives_identical_sheets(tmp_path: Path) -> None:
+    path, book = make_book(tmp_path)
+    by_file = actions.beregn(FileBook(path), now=NOW)
+    by_excel = actions.beregn(XlwingsBook(book), now=NOW)
+    assert by_file.ok and by_excel.ok, by_excel.lines()
+    assert by_excel.lines() == by_file.lines()
+    assert by_excel.result == by_file.result
+    assert_same_sheets(path, book)  # Beregning, Status and the status cell of Avregning
+    beregnet = layout.STATUS_FORM.row("calculated_at")
+    assert book.sheets["Status"].range(f"B{beregnet}").value == NOW
+    assert_no_formulas(book)
+
+    # Round trips: one value read per sheet read, one value write per engine sheet and one
+    # for the status cell; formats in a bounded number of rectangles.
+    reads = value_calls(book, "value.get")
+    assert set(reads) == {*(s.name for s in layout.INPUT_SHEETS), "Status"}
+    assert all(n == 1 for n in reads.values())
+    assert value_calls(book, "value.set") == {"Beregning": 1, "Status": 1, "Avregning": 1}
+    assert sum(book.calls.values()) < 120
+
+
+def test_format_calls_do_not_grow_with_the_number_of_objects(tmp_path: Path) -> None:
+    def calls_for(n_extra: int) -> int:
+        data = demo_data()
+        for k in range(n_extra):
+            data["contract_objects"].append(
+                {"id": f"9{k:03d}-1", "contract_name": f"Leietaker {k}", "start": "2024-01-01",
+                 "numerator": "1"})
+        data["settlement"]["denominator"] = str(703 + n_extra)
+        _, book = make_book(tmp_path / str(n_extra), data)
+        assert actions.beregn(XlwingsBook(book), now=NOW).ok
+        return sum(book.calls.values())
+
+    (tmp_path / "0").mkdir()
+    (tmp_path / "200").mkdir()
+    assert calls_for(200) == calls_for(0)
+
+
+def test_formats_reach_the_cells(tmp_path: Path) -> None:
+    _, book = make_book(tmp_path)
+    assert actions.beregn(XlwingsBook(book), now=NOW).ok
+    sheet = book.sheets["Beregning"]
+    table = layout.CALCULATION
+    first = table.first_data_row
+    assert sheet.fmt(table.cell("rest", first)).number_format == "#,##0.00"
+    assert sheet.fmt(table.cell("id", table.header_row)).bold
+    assert sheet.fmt(table.cell("id", table.header_row)).color == (0xD9, 0xE1, 0xF2)
+    assert sheet.fmt(table.cell("do_not_invoice", first)).font_color == (0xC0, 0x00, 0x00)
+    assert sheet.widths[table.index("contract_name")] == table.column("contract_name").width
+    status = book.sheets["Status"]
+    assert status.fmt(f"B{layout.STATUS_FORM.row('calculated_at')}").number_format == \
+        "dd.mm.yyyy hh:mm"
+
+
+def test_do_not_invoice_through_both_ports(tmp_path: Path) -> None:
+    path, book = make_book(tmp_path)
+    assert actions.beregn(FileBook(path), now=NOW).ok
+    assert actions.beregn(XlwingsBook(book), now=NOW).ok
+    by_file = actions.set_do_not_invoice(FileBook(path), "1003-1")
+    by_excel = actions.set_do_not_invoice(XlwingsBook(book), "1003-1")
+    assert by_file.ok and by_excel.ok
+    assert by_excel.lines() == by_file.lines()
+    flag = layout.CONTRACT_OBJECTS.cell("do_not_invoice", 6)
+    assert book.sheets["Brøk"].range(flag).value == "X"
+    cross = layout.CALCULATION.cell("do_not_invoice", layout.CALCULATION.first_data_row + 2)
+    assert book.sheets["Beregning"].range(cross).value == layout.DO_NOT_INVOICE_MARK
+    assert_same_sheets(path, book)
+    # And back, through both.
+    assert actions.set_do_not_invoice(FileBook(path), "1003-1").ok
+    assert actions.set_do_not_invoice(XlwingsBook(book), "1003-1").ok
+    assert book.sheets["Brøk"].range(flag).value is None
+    assert_same_sheets(path, book)
+
+
+def test_problems_are_the_same_cells_through_both_ports(tmp_path: Path) -> None:
+    data = demo_data()
+    data["contract_objects"][2]["numerator"] = "-5"
+    data["cost_lines"][1]["share_pct"] = "150"
+    path, book = make_book(tmp_path, data)
+    by_file = actions.beregn(FileBook(path), now=NOW)
+    by_excel = actions.beregn(XlwingsBook(book), now=NOW)
+    assert not by_file.ok and not by_excel.ok
+    assert by_excel.problems == by_file.problems
+    wheres = {p.where for p in by_excel.problems}
+    assert f"Brøk!{layout.CONTRACT_OBJECTS.cell('numerator', 6)}" in wheres
+    assert book.calls["value.set"] == 0 and book.calls["clear"] == 0  # nothing written
+
+
+def test_a_cell_error_is_a_problem_at_its_cell(tmp_path: Path) -> None:
+    _, book = make_book(tmp_path)
+    cell = layout.CONTRACT_OBJECTS.cell("numerator", 5)
+    book.sheets["Brøk"].load([[fx.ExcelError("#DIV/0!")]], origin=fx.parse_address(cell)[0])
+    outcome = actions.beregn(XlwingsBook(book), now=NOW)
+    assert not outcome.ok
+    assert any(p.where == f"Brøk!{cell}" and "#DIV/0!" in p.message for p in outcome.problems)
+
+
+def test_a_used_range_below_a1_is_padded(tmp_path: Path) -> None:
+    path, book = make_book(tmp_path)
+    for name in ("A konto", "Brøk"):
+        sheet = book.sheets[name]
+        for at in [k for k in sheet.cells_ if k[0] < 3 or k[1] == 1 and k[0] < 3]:
+            del sheet.cells_[at]  # no titles: the used range starts at row 3
+        assert book.sheets[name].used_range.row == 3
+    book.reset_calls()
+    by_excel = actions.beregn(XlwingsBook(book), now=NOW)
+    by_file = actions.beregn(FileBook(path), now=NOW)
+    assert by_excel.ok and by_excel.result == by_file.result
+    assert_same_sheets(path, book, ENGINE_SHEETS)
+
+
+def test_text_that_looks_like_something_else_stays_text(tmp_path: Path) -> None:
+    data = demo_data()
+    data["contract_objects"][0]["contract_name"] = '=HYPERLINK("http://x","Klikk")'
+    data["contract_objects"][0]["contract_no"] = "0042"
+    data["contract_objects"][1]["contract_name"] = "SANN"
+    path, book = make_book(tmp_path, data)
+    assert actions.beregn(FileBook(path), now=NOW).ok
+    assert actions.beregn(XlwingsBook(book), now=NOW).ok
+    row = layout.CALCULATION.first_data_row
+    sheet = book.sheets["Beregning"]
+    assert sheet.range(layout.CALCULATION.cell("contract_name", row)).value.startswith("=HYPER")
+    assert sheet.range(layout.CALCULATION.cell("contract_no", row)).value == "0042"
+    assert sheet.range(layout.CALCULATION.cell("contract_name", row + 1)).value == "SANN"
+    assert_no_formulas(book)
+    assert_same_sheets(path, book, ENGINE_SHEETS)
+
+
+def test_missing_engine_sheets_are_added_at_the_end(tmp_path: Path) -> None:
+    _, book = make_book(tmp_path)
+    book._sheets = [s for s in book._sheets if s.name not in ENGINE_SHEETS]
+    assert actions.beregn(XlwingsBook(book), now=NOW).ok
+    assert [s.name for s in book.sheets][-2:] == ["Beregning", "Status"]
+    assert book.calls["sheets.add"] == 2
+
+
+def test_status_flow_through_both_ports(tmp_path: Path) -> None:
+    path, book = make_book(tmp_path)
+    for action in (None, Action.LOCK, Action.INVOICE_READY):
+        if action is None:
+            by_file = actions.beregn(FileBook(path), now=NOW)
+            by_excel = actions.beregn(XlwingsBook(book), now=NOW)
+        else:
+            later = datetime(2025, 3, 1, 12, 0)
+            by_file = actions.change_status(FileBook(path), action, now=later)
+            by_excel = actions.change_status(XlwingsBook(book), action, now=later)
+        assert by_file.ok and by_excel.ok, by_excel.lines()
+        assert by_excel.lines() == by_file.lines()
+        assert_same_sheets(path, book)
+    state = read_status(XlwingsBook(book).read_sheet("Status"))
+    assert state.status is Status.FAKTURAKLAR and state.calculated_at == NOW
+
+
+def test_account_actions_edit_the_same_cells_through_both_ports(tmp_path: Path) -> None:
+    data = demo_data()
+    data["cost_lines"][3]["amount"] = "0"
+    path, book = make_book(tmp_path, data)
+    selection = [{"account": "6300", "name": "Renhold fellesareal"},
+                 {"account": "6999", "name": "Ny konto"}, {"account": "0450", "name": "Null"}]
+    write_new_workbook(data, path, account_selection=selection, backup=False)
+    book = fake_from_file(path)
+    for action in (actions.delete_zero_accounts, actions.fetch_accounts):
+        by_file, by_excel = action(FileBook(path)), action(XlwingsBook(book))
+        assert by_file.ok and by_excel.ok
+        assert by_excel.lines() == by_file.lines()
+        assert_same_sheets(path, book)
+    assert book.sheets["Til fordeling"].range(layout.COST_LINES.cell("account", 11)).value \
+        == "0450"
+    assert_no_formulas(book)
+
+
+def test_read_sheet_of_an_input_sheet_reuses_the_input_read(tmp_path: Path) -> None:
+    _, book = make_book(tmp_path)
+    port = XlwingsBook(book)
+    port.read_input()
+    port.read_sheet("Til fordeling")
+    port.read_sheet("til fordeling")  # Excel's names ignore case
+    assert value_calls(book, "value.get")["Til fordeling"] == 1
+    assert port.read_sheet("Finnes ikke") is None
+
+
+# --- The ribbon ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def excel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, fx.Book, list[str]]:
+    """A demo workbook open in the fake Excel, the ribbon wired to it; shown messages."""
+    path, book = make_book(tmp_path)
+    shown: list[str] = []
+    monkeypatch.setattr(ribbon, "book_caller", lambda: book)
+    monkeypatch.setattr(ribbon, "show_message", lambda _book, text: shown.append(text))
+    monkeypatch.setattr(ribbon, "clock", lambda: NOW)
+    return path, book, shown
+
+
+def test_beregn_button_shows_one_message(excel: tuple[Path, fx.Book, list[str]]) -> None:
+    path, book, shown = excel
+    lines = ribbon.beregn(None)
+    assert len(shown) == 1 and shown[0].startswith("Beregnet Prøvegata 4")
+    assert lines == actions.beregn(FileBook(path), now=NOW).lines()
+    assert_same_sheets(path, book)
+
+
+def test_buttons_are_dispatched_by_control_id(excel: tuple[Path, fx.Book, list[str]]) -> None:
+    _, book, shown = excel
+    ribbon.on_action("beregn")
+    ribbon.on_action("laas")
+    ribbon.on_action("fakturaklar")
+    assert shown[-1].endswith("Låst → Fakturaklar.")
+    ribbon.on_action("finnes_ikke")
+    assert "Ukjent knapp" in shown[-1]
+    assert len(shown) == 4
+    assert set(ribbon.BUTTONS) == {"beregn", "laas", "fakturaklar", "skal_ikke_faktureres",
+                                   "veksle_ikke_fakturer", "ny_periode", "hent_konti",
+                                   "slett_null"}
+
+
+def test_an_exception_is_one_line(excel: tuple[Path, fx.Book, list[str]],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    _, _, shown = excel
+
+    def broken(book: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Excel svarte ikke")
+
+    monkeypatch.setattr(actions, "beregn", broken)
+    lines = ribbon.beregn(None)
+    assert lines == ["Intern feil: Excel svarte ikke (RuntimeError)"]
+    assert shown == lines
+
+    def no_excel() -> Any:
+        raise OSError("Book.caller() needs Excel")
+
+    monkeypatch.setattr(ribbon, "book_caller", no_excel)
+    assert ribbon.slett_null(None)[0].startswith("Intern feil: Book.caller()")
+    assert len(shown) == 2
+
+
+def test_default_message_box_is_the_calling_excels_alert(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    _, book = make_book(tmp_path)
+    monkeypatch.setattr(ribbon, "book_caller", lambda: book)
+    monkeypatch.setattr(ribbon, "clock", lambda: NOW)
+    ribbon.beregn(None)
+    assert len(book.app.alerts) == 1
+    text, title = book.app.alerts[0]
+    assert title == "avregn" and text.startswith("Beregnet")
+
+
+@pytest.mark.parametrize("where", ["Brøk", "Beregning"])
+def test_toggle_the_selected_row(excel: tuple[Path, fx.Book, list[str]], where: str) -> None:
+    path, book, shown = excel
+    ribbon.beregn(None)
+    table = layout.CONTRACT_OBJECTS if where == "Brøk" else layout.CALCULATION
+    book.select(where, table.cell("name", table.first_data_row + 2))  # the third object
+    ribbon.veksle_ikke_fakturer(None)
+    assert shown[-1] == "1003-1: skal ikke faktureres."
+    flag = layout.CONTRACT_OBJECTS.cell("do_not_invoice", 6)
+    assert book.sheets["Brøk"].range(flag).value == "X"
+    assert actions.set_do_not_invoice(FileBook(path), "1003-1", True).ok
+    assert_same_sheets(path, book, ("Brøk", "Beregning"))
+
+
+def test_toggle_outside_an_object_row_says_what_to_do(
+        excel: tuple[Path, fx.Book, list[str]]) -> None:
+    _, book, shown = excel
+    book.select("Avregning", "B5")
+    ribbon.veksle_ikke_fakturer(None)
+    book.select("Brøk", "A2")
+    ribbon.veksle_ikke_fakturer(None)
+    assert all(text.startswith("Velg en celle") for text in shown)
+    book.select("Brøk", "C40")
+    ribbon.veksle_ikke_fakturer(None)
+    assert "ingen Id" in shown[-1]
+    assert book.calls["value.set"] == 0
+
+
+def test_ny_periode_writes_beside_the_workbook(excel: tuple[Path, fx.Book, list[str]]) -> None:
+    path, book, shown = excel
+    ribbon.beregn(None)
+    ribbon.laas(None)
+    lines = ribbon.ny_periode(None)
+    new = path.with_name("avregning-2025-01.xlsx")
+    assert new.exists(), lines
+    assert str(new) in shown[-1]
+    book.fullname = "Bok1"  # never saved
+    ribbon.ny_periode(None)
+    assert shown[-1].startswith("Lagre arbeidsboken")
+
+
+def test_account_buttons(excel: tuple[Path, fx.Book, list[str]]) -> None:
+    _, _, shown = excel
+    ribbon.hent_konti(None)
+    ribbon.slett_null(None)
+    assert shown == ["Alle kontoene i Kontovalg står allerede i Til fordeling.",
+                     "Ingen kontoer med 0 i beløp."]
+
+
+# --- Worksheet functions -------------------------------------------------------------------------
+
+
+def udf_blocks(path: Path, with_headers: bool = True) -> list[list[list[Any]]]:
+    """The template's named blocks as Excel hands them to a function: Innstillinger
+    (labels and values) and the tables (``Tabell[#All]`` or just the data rows)."""
+    sheets = {name: [[excel_like(v) for v in row] for row in rows]
+              for name, rows in calamine_rows(path).items()}
+    form = layout.SETTINGS
+    out = [[row[form.label_col - 1: form.value_col] for row in
+            sheets[layout.AVREGNING.name][form.first_row - 1: form.last_row]]]
+    for sheet in (layout.BROK, layout.TIL_FORDELING, layout.KONTRAKTSOBJEKT_KONTI,
+                  layout.A_KONTO):
+        table = sheet.block
+        assert isinstance(table, layout.Table)
+        rows = sheets[sheet.name]
+        start = table.header_row if with_headers else table.first_data_row
+        out.append([row[table.first_col - 1: table.last_col] for row in rows[start - 1:]])
+    return out
+
+
+@pytest.fixture
+def demo_result() -> Any:
+    settlement, problems = parse_settlement(demo_data())
+    assert settlement is not None, problems
+    return calculate(settlement)
+
+
+@pytest.mark.parametrize("with_headers", [True, False])
+def test_udfs_equal_the_engine(tmp_path: Path, demo_result: Any, with_headers: bool,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    path, _ = make_book(tmp_path)
+    blocks = udf_blocks(path, with_headers)
+    udfs.clear_cache()
+    runs: list[int] = []
+    real = udfs._calculate
+
+    def counted(arguments: Any) -> Any:
+        runs.append(1)
+        return real(arguments)
+
+    monkeypatch.setattr(udfs, "_calculate", counted)
+    for obj in demo_result.objects:
+        assert udfs.AVREGN_ANDEL(*blocks, obj.id) == float(obj.total)
+        assert udfs.AVREGN_REST(*blocks, obj.id) == float(obj.rest)
+        for acc in demo_result.accounts:
+            expected = demo_result.allocation(obj.id, acc.account).tenant_share
+            assert udfs.AVREGN_ANDEL(*blocks, obj.id, float(acc.account)) == float(expected)
+    assert len(runs) == 1  # one calculation, then lookups
+
+
+def test_udf_cache_follows_the_input(tmp_path: Path) -> None:
+    path, _ = make_book(tmp_path)
+    blocks = udf_blocks(path)
+    udfs.clear_cache()
+    before = udfs.AVREGN_ANDEL(*blocks, "1001-1")
+    costs = blocks[2]
+    costs[1][2] = float(costs[1][2]) + 1000.0  # a changed amount: a new calculation
+    after = udfs.AVREGN_ANDEL(*blocks, "1001-1")
+    assert isinstance(before, float) and isinstance(after, float) and after > before
+    for _ in range(udfs.CACHE_SIZE + 3):
+        costs[1][2] += 1.0
+        udfs.AVREGN_REST(*blocks, "1001-1")
+    assert len(udfs._cache) == udfs.CACHE_SIZE
+
+
+def test_udf_errors_are_cell_texts(tmp_path: Path) -> None:
+    data = demo_data()
+    data["contract_objects"][2]["numerator"] = "-5"
+    data["cost_lines"][1]["share_pct"] = "150"
+    path, book = make_book(tmp_path, data)
+    udfs.clear_cache()
+    answer = udfs.AVREGN_ANDEL(*udf_blocks(path), "1001-1")
+    by_file = actions.beregn(FileBook(path), now=NOW)
+    assert answer == udf_error(by_file.problems)
+    assert isinstance(answer, str) and answer.startswith("#AVREGN: ")
+    assert "(og 1 til)" in answer
+
+    good = udf_blocks(make_book(tmp_path / "ok" if (tmp_path / "ok").mkdir() is None
+                                else tmp_path)[0])
+    assert udfs.AVREGN_ANDEL(*good, "9999-9") == "#AVREGN: fant ikke kontraktsobjektet " \
+                                                  "«9999-9» i Brøk"
+    assert udfs.AVREGN_ANDEL(*good, "1001-1", "1234").startswith("#AVREGN: fant ikke kontoen")
+    assert udfs.AVREGN_REST(*good, None) == "#AVREGN: objekt mangler (Id fra Brøk)"
+    assert udfs.AVREGN_REST(None, 5, None, None, None, "1001-1").startswith("#AVREGN: ")
+    assert udfs.AVREGN_REST(*good[:4], [[object()]], "x").startswith("#AVREGN: Intern feil")
+
+
+def test_udf_blocks_of_one_row_or_cell_are_rows() -> None:
+    assert udfs.as_rows(None) == [] and udfs.as_rows(5.0) == [[5.0]]
+    assert udfs.as_rows(["1001-1", "F1"]) == [["1001-1", "F1"]]
+    assert udfs.as_rows([[1.0, 2.0]]) == [[1.0, 2.0]]
+
+
+def test_udf_version() -> None:
+    assert udfs.AVREGN_VERSJON().startswith("avregn ")
+
+
+def test_udf_error_text() -> None:
+    problems = [Problem("Brøk!J7", "Teller mangler."), Problem("Brøk!J8", "x")]
+    assert udf_error(problems) == "#AVREGN: Brøk!J7: Teller mangler. (og 1 til)"
+    assert udf_error(problems[:1]) == "#AVREGN: Brøk!J7: Teller mangler."
+
+
+def _unused(_: Callable[..., Any]) -> None:  # keeps the Callable import honest for readers
+    """Not a test."""

@@ -1,0 +1,820 @@
+"""Editing single cells of the user's input sheets must change those cells and nothing else."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import re
+import shutil
+import subprocess
+import time
+import zipfile
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from defusedxml import ElementTree as SafeET
+from fixtures_package import (
+    build_prefixed_target,
+    build_rich_target,
+    member_order,
+    read_parts,
+    to_shared_strings,
+    write_parts,
+    xlwings_template,
+)
+from openpyxl.styles import Font
+from openpyxl.worksheet.table import Table
+from python_calamine import CalamineWorkbook
+
+from avregn.workbook import cell_edit
+from avregn.workbook.cell_edit import edit_workbook, parse_cell_ref, set_cell_values
+from avregn.workbook.package import WorkbookError, WorkbookLocked, backup_path
+
+# openpyxl warns that it would drop the rich target's x14 validation when *it* loads; we only read.
+pytestmark = pytest.mark.filterwarnings("ignore:Data Validation extension:UserWarning")
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+SHEET1 = "xl/worksheets/sheet1.xml"
+
+# ---------------------------------------------------------------------------------------------
+# An input workbook as Excel would have saved it
+# ---------------------------------------------------------------------------------------------
+
+HEADERS = ["Id", "Kontrakt", "Areal", "Beløp", "Start", "Notat"]
+ROWS = [
+    ("K1", "Kiosken", 100, 1250.0, date(2024, 1, 1)),
+    ("K2", "Bakeriet", 250, 3125.0, date(2024, 4, 1)),
+    ("K3", "Frisør", 50, 625.0, date(2024, 7, 1)),
+]
+EXCEL_ROOT = (
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    f'xmlns:r="{REL}" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'mc:Ignorable="x14ac xr" '
+    'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" '
+    'xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision" '
+    'xr:uid="{00000000-0001-0000-0000-000000000000}">'
+)
+CT_CALC_CHAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"
+
+
+def build_input_book(folder: Path, name: str = "Avregning.xlsx") -> Path:
+    """*Brøk* (a table A3:F6 with headers, shared strings, a bold name column, column styles for
+    amounts and dates, a shared formula G4:G6 and plain formulas H4:H6 with cached values, a
+    calcChain, a styled row 12, Excel's spans/x14ac/mc:Ignorable) and *Til fordeling*."""
+    folder.mkdir(parents=True, exist_ok=True)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Brøk"
+    ws["A1"] = "Brøk — kontraktsobjekter"
+    for col, header in enumerate(HEADERS, 1):
+        ws.cell(row=3, column=col, value=header)
+    ws.column_dimensions["D"].number_format = "#,##0.00"
+    ws.column_dimensions["E"].number_format = "dd.mm.yyyy"
+    for row, (oid, contract, area, amount, start) in enumerate(ROWS, 4):
+        ws.cell(row=row, column=1, value=oid)
+        ws.cell(row=row, column=2, value=contract).font = Font(bold=True)
+        ws.cell(row=row, column=3, value=area)
+        ws.cell(row=row, column=4, value=amount).number_format = "#,##0.00"
+        ws.cell(row=row, column=5, value=start).number_format = "dd.mm.yyyy"
+        ws.cell(row=row, column=7, value=f"=C{row}*2")
+        ws.cell(row=row, column=8, value=f"=D{row}/C{row}")
+    ws.add_table(Table(displayName="Objekter", ref="A3:F6"))
+    ws.row_dimensions[12].number_format = "0.0%"
+    ws["A12"] = 0.25
+    other = wb.create_sheet("Til fordeling")
+    other["A1"] = "Konto"
+    other["A2"] = "6300"
+    path = folder / name
+    wb.save(path)
+    to_shared_strings(path, rich_run=False)
+
+    parts = read_parts(path)
+    sheet = parts[SHEET1].decode()
+    sheet = re.sub(r"<worksheet [^>]*>", EXCEL_ROOT, sheet, count=1)
+    sheet = re.sub(r'<row r="(\d+)"', r'<row r="\1" spans="1:8" x14ac:dyDescent="0.25"', sheet)
+    for row, (_, _, area, amount, _) in enumerate(ROWS, 4):
+        shared = (
+            f'<f t="shared" ref="G4:G6" si="0">C{row}*2</f>'
+            if row == 4
+            else '<f t="shared" si="0"/>'
+        )
+        sheet, n = re.subn(
+            rf'(<c r="G{row}"[^>]*>)<f>[^<]*</f><v\s*/>', rf"\g<1>{shared}<v>{area * 2}</v>", sheet
+        )
+        assert n == 1
+        sheet, n = re.subn(
+            rf'(<c r="H{row}"[^>]*><f>[^<]*</f>)<v\s*/>', rf"\g<1><v>{amount / area}</v>", sheet
+        )
+        assert n == 1
+    parts[SHEET1] = sheet.encode()
+    chain = '<c r="G4" i="1"/><c r="G5"/><c r="G6"/><c r="H4"/><c r="H5"/><c r="H6"/>'
+    parts["xl/calcChain.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<calcChain '
+        f'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{chain}</calcChain>'
+    ).encode()
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        f'<Override PartName="/xl/calcChain.xml" ContentType="{CT_CALC_CHAIN}"/></Types>'.encode(),
+    )
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        f'<Relationship Id="rIdCalc" Type="{REL}/calcChain" Target="calcChain.xml"/>'
+        "</Relationships>".encode(),
+    )
+    write_parts(path, parts)
+    return path
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    return build_input_book(tmp_path / "user")
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    return tmp_path / "out" / "Avregning.xlsx"
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def edit(target: Path, out: Path, edits: dict) -> cell_edit.EditResult:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return set_cell_values(target, out, edits)
+
+
+def calamine_cells(path: Path, sheet: str) -> dict[str, object]:
+    """Non-empty cells as calamine sees them, by reference."""
+    data = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet)
+    r0, c0 = data.start
+    cells = {}
+    for r, row in enumerate(data.to_python(), r0 + 1):
+        for c, value in enumerate(row, c0 + 1):
+            if value != "":
+                cells[f"{openpyxl.utils.get_column_letter(c)}{r}"] = value
+    return cells
+
+
+def sheet_xml(path: Path, part: str = SHEET1) -> SafeET.Element:
+    return SafeET.fromstring(read_parts(path)[part])
+
+
+def cell_xml(path: Path, ref: str, part: str = SHEET1) -> str:
+    text = read_parts(path)[part].decode()
+    m = re.search(rf'<(?:\w+:)?c r="{ref}"[^>]*?(?:/>|>.*?</(?:\w+:)?c>)', text)
+    assert m is not None, ref
+    return m.group(0)
+
+
+def layout(path: Path, part: str = SHEET1) -> list[tuple[int, list[int]]]:
+    """Rows and cell columns in document order, from the XML itself."""
+    rows = []
+    for row in sheet_xml(path, part).iter(f"{MAIN}row"):
+        cols = [parse_cell_ref(c.get("r"))[1] for c in row.iter(f"{MAIN}c")]
+        rows.append((int(row.get("r")), cols))
+    return rows
+
+
+def assert_in_order(path: Path, part: str = SHEET1) -> None:
+    rows = layout(path, part)
+    numbers = [r for r, _ in rows]
+    assert numbers == sorted(set(numbers)), numbers
+    for r, cols in rows:
+        assert cols == sorted(set(cols)), (r, cols)
+
+
+def assert_package_consistent(path: Path) -> None:
+    parts = read_parts(path)
+    lower = {n.lower() for n in parts}
+    for name, data in parts.items():
+        if name.endswith((".xml", ".rels")):
+            SafeET.fromstring(data)
+        if not name.endswith(".rels"):
+            continue
+        base = os.path.dirname(os.path.dirname(name))
+        for rel in SafeET.fromstring(data).iter(f"{PKG_REL}Relationship"):
+            target = rel.get("Target")
+            if rel.get("TargetMode") == "External":
+                continue
+            full = target.lstrip("/") if target.startswith("/") else os.path.join(base, target)
+            assert os.path.normpath(full).lower() in lower, (name, target)
+    for override in SafeET.fromstring(parts["[Content_Types].xml"]).iter(f"{CT}Override"):
+        assert override.get("PartName").lstrip("/").lower() in lower
+
+
+def assert_only_changed(before: Path, after: Path, changed: set[str], removed=()) -> None:
+    a, b = read_parts(before), read_parts(after)
+    assert set(b) == set(a) - set(removed)
+    for name, data in a.items():
+        if name not in changed and name not in removed:
+            assert b[name] == data, name
+    assert member_order(after) == [n for n in member_order(before) if n not in removed]
+    with zipfile.ZipFile(before) as za, zipfile.ZipFile(after) as zb:
+        for info in zb.infolist():
+            old = za.getinfo(info.filename)
+            assert (info.date_time, info.compress_type) == (old.date_time, old.compress_type)
+
+
+# ---------------------------------------------------------------------------------------------
+# Values and types
+# ---------------------------------------------------------------------------------------------
+
+
+def test_values_read_back_with_their_types(book: Path, out: Path) -> None:
+    hyperlink = '=HYPERLINK("http://example.invalid","klikk")'
+    result = edit(
+        book,
+        out,
+        {
+            "BRØK": {  # Excel matches sheet names case-insensitively
+                "D4": Decimal("1234.5"),
+                "E5": date(2025, 1, 31),
+                "E6": datetime(2025, 3, 1, 14, 5, 30),
+                "F4": hyperlink,
+                "F5": True,
+                "F6": "  mellomrom & <tegn>  ",
+                "C6": 999,
+                "B4": None,
+                "A8": "K9",
+                "E8": date(2025, 12, 31),  # new row: the column's date format applies
+            }
+        },
+    )
+    assert result.sheets == ["Brøk"] and result.cells == 10
+    assert result.formulas_overwritten == []
+
+    ws = openpyxl.load_workbook(out)["Brøk"]
+    assert ws["D4"].value == 1234.5 and ws["D4"].number_format == "#,##0.00"
+    assert ws["E5"].value == datetime(2025, 1, 31)
+    assert ws["E6"].value == datetime(2025, 3, 1, 14, 5, 30)
+    assert ws["F4"].value == hyperlink and ws["F4"].data_type == "s"
+    assert ws["F5"].value is True
+    assert ws["F6"].value == "  mellomrom & <tegn>  "
+    assert ws["C6"].value == 999
+    assert ws["B4"].value is None and ws["B4"].font.b  # cleared, still bold
+    assert ws["A8"].value == "K9"
+    assert ws["E8"].value == datetime(2025, 12, 31) and ws["E8"].number_format == "dd.mm.yyyy"
+    assert ws["G5"].value == "=C5*2"  # untouched formulas stay formulas
+
+    cells = calamine_cells(out, "Brøk")
+    assert cells["D4"] == 1234.5
+    assert cells["E5"] == date(2025, 1, 31)
+    assert cells["E6"] == datetime(2025, 3, 1, 14, 5, 30)
+    assert cells["F4"] == hyperlink
+    assert cells["F5"] is True
+    assert cells["F6"] == "  mellomrom & <tegn>  "
+    assert cells["C6"] == 999
+    assert "B4" not in cells
+    assert cells["A8"] == "K9" and cells["E8"] == date(2025, 12, 31)
+    assert cells["G5"] == 500  # cached formula values still there
+    assert cells["B5"] == "Bakeriet"  # shared strings still resolve
+
+    # Exactly the XML we promise.
+    assert cell_xml(out, "D4") == f'<c r="D4" s="{_style(book, "D4")}"><v>1234.5</v></c>'
+    assert '<c r="B4" s="' in cell_xml(out, "B4") and cell_xml(out, "B4").endswith("/>")
+    assert 't="inlineStr"><is><t xml:space="preserve">=HYPERLINK(' in cell_xml(out, "F4")
+    assert "<f>" not in cell_xml(out, "F4")
+
+
+def _style(path: Path, ref: str) -> str:
+    m = re.search(r'\ss="(\d+)"', cell_xml(path, ref))
+    assert m is not None
+    return m.group(1)
+
+
+def test_only_the_edited_sheet_changes(book: Path, out: Path) -> None:
+    result = edit(book, out, {"Brøk": {"C4": 120, "J20": "ny"}})
+    assert result.changed_parts == [SHEET1] and result.removed_parts == []
+    assert_only_changed(book, out, {SHEET1})
+    assert_package_consistent(out)
+    before, after = read_parts(book)[SHEET1].decode(), read_parts(out)[SHEET1].decode()
+    # Excel's root element, mc:Ignorable and the x14ac attributes are untouched.
+    assert '<dimension ref="A1:J20" />' in after
+    assert (
+        after.split("<sheetData>")[0].replace('ref="A1:J20"', 'ref="A1:H12"')
+        == (before.split("<sheetData>")[0])
+    )
+    assert after.count('x14ac:dyDescent="0.25"') == before.count('x14ac:dyDescent="0.25"')
+    assert after.split("</sheetData>")[1] == before.split("</sheetData>")[1]
+
+
+def test_vba_workbook_keeps_everything_else(tmp_path: Path) -> None:
+    rich = build_rich_target(tmp_path / "user")
+    out = tmp_path / "out.xlsm"
+    result = set_cell_values(rich.path, out, {"Avregning": {"B1": "Lillegata 2", "D7": "Ja"}})
+    assert result.changed_parts == [SHEET1]
+    assert_only_changed(rich.path, out, {SHEET1})
+    after = read_parts(out)
+    assert after["xl/vbaProject.bin"] == read_parts(rich.path)["xl/vbaProject.bin"]
+    assert "xl/calcChain.xml" in after  # no formula was overwritten
+    assert b"x14:dataValidation" in after[SHEET1] and b'r:id="rIdShape1"' in after[SHEET1]
+    wb = openpyxl.load_workbook(out)
+    assert wb["Avregning"]["B1"].value == "Lillegata 2"
+    assert wb["Avregning"]["D7"].value == "Ja"
+    assert wb["Avregning"]["A1"].comment is not None
+    assert_package_consistent(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Formulas
+# ---------------------------------------------------------------------------------------------
+
+
+def test_overwritten_formula_drops_calc_chain(tmp_path: Path) -> None:
+    rich = build_rich_target(tmp_path / "user")
+    out = tmp_path / "out.xlsm"
+    result = set_cell_values(rich.path, out, {"Avregning": {"C6": Decimal("1000.00")}})
+    assert result.formulas_overwritten == ["Avregning!C6"]
+    assert result.removed_parts == ["xl/calcChain.xml"]
+    assert set(result.changed_parts) == {
+        SHEET1,
+        "[Content_Types].xml",
+        "xl/_rels/workbook.xml.rels",
+    }
+    assert_only_changed(rich.path, out, set(result.changed_parts), ["xl/calcChain.xml"])
+    after = read_parts(out)
+    assert b"calcChain" not in after["[Content_Types].xml"]
+    assert b"calcChain" not in after["xl/_rels/workbook.xml.rels"]
+    assert cell_xml(out, "C6") == '<c r="C6" s="1"><v>1000.00</v></c>'
+    assert_package_consistent(out)
+    ws = openpyxl.load_workbook(out)["Avregning"]
+    assert ws["C6"].value == 1000 and ws["C6"].number_format == "#,##0.00"
+    assert ws["C7"].value == "=B7*$B$3"
+    cells = calamine_cells(out, "Avregning")
+    assert cells["C6"] == 1000 and cells["C7"] == 3125
+
+
+def test_overwriting_a_shared_formula_anchor_keeps_the_others_working(
+    book: Path, out: Path
+) -> None:
+    result = edit(book, out, {"Brøk": {"G4": 7}})
+    assert result.formulas_overwritten == ["Brøk!G4"]
+    assert "xl/calcChain.xml" in result.removed_parts
+    assert cell_xml(out, "G4") == '<c r="G4"><v>7</v></c>'
+    assert cell_xml(out, "G5") == '<c r="G5"><f>C5*2</f><v>500</v></c>'
+    assert cell_xml(out, "G6") == '<c r="G6"><f>C6*2</f><v>100</v></c>'
+    ws = openpyxl.load_workbook(out)["Brøk"]
+    assert (ws["G4"].value, ws["G5"].value, ws["G6"].value) == (7, "=C5*2", "=C6*2")
+    assert [calamine_cells(out, "Brøk")[f"G{r}"] for r in (4, 5, 6)] == [7, 500, 100]
+
+
+def test_overwriting_a_shared_formula_member_leaves_the_group(book: Path, out: Path) -> None:
+    edit(book, out, {"Brøk": {"G5": None}})
+    assert cell_xml(out, "G5") == '<c r="G5"/>'
+    assert cell_xml(out, "G4") == cell_xml(book, "G4")
+    assert cell_xml(out, "G6") == cell_xml(book, "G6")
+    assert "xl/calcChain.xml" not in read_parts(out)
+
+
+def test_array_formula_cells_are_refused(book: Path, out: Path) -> None:
+    parts = read_parts(book)
+    parts[SHEET1] = (
+        parts[SHEET1]
+        .replace(b"<f>D4/C4</f>", b'<f t="array" ref="H4:H5">D4:D5/C4:C5</f>')
+        .replace(b"<f>D6/C6</f>", b'<f t="array" ref="H6">D6/C6</f>')
+    )
+    target = book.with_name("matrise.xlsx")
+    write_parts(target, parts)
+    with pytest.raises(WorkbookError) as err:
+        edit(target, out, {"Brøk": {"H5": 1, "H4": 2, "C4": 3}})
+    assert [p.where for p in err.value.problems] == ["Brøk!H4", "Brøk!H5"]
+    assert "matriseformel" in err.value.problem.message
+    assert not out.exists()
+    edit(target, out, {"Brøk": {"H6": 1}})  # a single-cell array formula is just a formula
+    assert cell_xml(out, "H6") == '<c r="H6"><v>1</v></c>'
+
+
+# ---------------------------------------------------------------------------------------------
+# Where new rows and cells go, and how they look
+# ---------------------------------------------------------------------------------------------
+
+
+def test_rows_and_cells_are_inserted_in_order(book: Path, out: Path) -> None:
+    edits = {
+        "Z4": "z",
+        "AA4": "aa",
+        "I5": 1,  # after the row's last cell
+        "F4": "f",  # between E4 and G4
+        "A2": "ny rad 2",  # a missing row between existing ones
+        "B2": "b",
+        "C9": 9,  # below the table, between rows 6 and 12
+        "A100": "sist",  # after the last row
+        "AB7": "ab",  # a new row 7 right after 6
+    }
+    edit(book, out, {"Brøk": edits})
+    assert_in_order(out)
+    rows = dict(layout(out))
+    assert rows[2] == [1, 2] and rows[4] == [1, 2, 3, 4, 5, 6, 7, 8, 26, 27]
+    assert rows[5][-1] == 9 and rows[7] == [28] and rows[9] == [3] and rows[100] == [1]
+    assert [r for r, _ in layout(out)] == [1, 2, 3, 4, 5, 6, 7, 9, 12, 100]
+    ws = openpyxl.load_workbook(out)["Brøk"]
+    for ref, value in edits.items():
+        assert ws[ref].value == value, ref
+    assert calamine_cells(out, "Brøk")["AA4"] == "aa"
+
+
+def test_new_cells_take_row_then_column_style(book: Path, out: Path) -> None:
+    edit(book, out, {"Brøk": {"C12": 0.5, "E12": 0.75, "E20": date(2025, 5, 17), "K20": 1}})
+    row_style = re.search(r'<row r="12"[^>]*\ss="(\d+)"', read_parts(book)[SHEET1].decode())
+    assert row_style is not None
+    assert f's="{row_style.group(1)}"' in cell_xml(out, "C12")  # the row's style wins
+    assert f's="{row_style.group(1)}"' in cell_xml(out, "E12")
+    assert cell_xml(out, "K20") == '<c r="K20"><v>1</v></c>'  # no row or column style
+    ws = openpyxl.load_workbook(out)["Brøk"]
+    assert ws["C12"].number_format == "0.0%"
+    assert ws["E20"].number_format == "dd.mm.yyyy" and ws["E20"].value == datetime(2025, 5, 17)
+
+
+def test_clearing_keeps_the_styled_cell_and_creates_nothing(book: Path, out: Path) -> None:
+    result = edit(book, out, {"Brøk": {"B5": None, "D5": "", "Q40": None, "A41": None}})
+    assert cell_xml(out, "B5") == f'<c r="B5" s="{_style(book, "B5")}"/>'
+    assert cell_xml(out, "D5") == f'<c r="D5" s="{_style(book, "D5")}"/>'
+    assert 'r="Q40"' not in read_parts(out)[SHEET1].decode()
+    assert '<row r="41"' not in read_parts(out)[SHEET1].decode()
+    assert result.cells == 2
+    assert b'<dimension ref="A1:H12" />' in read_parts(out)[SHEET1]  # nothing new outside
+    ws = openpyxl.load_workbook(out)["Brøk"]
+    assert ws["B5"].value is None and ws["B5"].font.b
+    assert ws["D5"].number_format == "#,##0.00"
+
+
+def test_spans_and_dimension_grow_with_the_edits(book: Path, out: Path) -> None:
+    edit(book, out, {"Brøk": {"K5": 1, "C4": 2}})
+    text = read_parts(out)[SHEET1].decode()
+    assert '<row r="5" spans="1:11" x14ac:dyDescent="0.25">' in text
+    assert '<row r="4" spans="1:8" x14ac:dyDescent="0.25">' in text
+    assert '<dimension ref="A1:K12" />' in text
+
+
+def test_date_1904_workbook(book: Path, tmp_path: Path, out: Path) -> None:
+    parts = read_parts(book)
+    parts["xl/workbook.xml"] = re.sub(
+        rb"<workbookPr\s*/>", b'<workbookPr date1904="1"/>', parts["xl/workbook.xml"]
+    )
+    assert b"date1904" in parts["xl/workbook.xml"]
+    target = tmp_path / "1904.xlsx"
+    write_parts(target, parts)
+    edit(target, out, {"Brøk": {"E5": date(2025, 1, 31)}})
+    assert "<v>44226</v>" in cell_xml(out, "E5")  # 45688 - 1462
+    assert openpyxl.load_workbook(out)["Brøk"]["E5"].value == datetime(2025, 1, 31)
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers, dates and text as written
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "xml"),
+    [
+        (Decimal("1234.5"), "1234.5"),
+        (Decimal("1234.50"), "1234.50"),
+        (Decimal("1E+3"), "1000"),
+        (Decimal("1.5E-7"), "0.00000015"),
+        (Decimal("-0.00"), "0.00"),
+        (Decimal("-98765432109.87"), "-98765432109.87"),
+        (12, "12"),
+        (0.1, "0.1"),
+        (1e-7, "0.0000001"),
+        (1e20, "100000000000000000000"),
+    ],
+)
+def test_numbers_are_written_in_plain_notation(value: object, xml: str) -> None:
+    assert cell_edit._encode(value, False, "A1") == cell_edit._Value(None, xml)
+
+
+@pytest.mark.parametrize(
+    ("value", "date1904", "serial"),
+    [
+        (date(1900, 1, 1), False, "1"),
+        (date(1900, 2, 28), False, "59"),
+        (date(1900, 3, 1), False, "61"),  # Excel's phantom 29 February 1900 is serial 60
+        (date(2025, 1, 31), False, "45688"),
+        (datetime(2025, 3, 1, 12, 0), False, "45717.5"),
+        (datetime(2025, 3, 1, 14, 5), False, "45717.586805555555"),
+        (date(1904, 1, 1), True, "0"),
+        (datetime(1904, 1, 1, 0, 0, 1), True, "0.000011574074074074073"),
+    ],
+)
+def test_dates_become_serial_numbers(value: date, date1904: bool, serial: str) -> None:
+    assert cell_edit._encode(value, date1904, "A1") == cell_edit._Value(None, serial)
+
+
+@pytest.mark.parametrize(
+    ("value", "date1904"),
+    [
+        (date(1899, 12, 31), False),
+        (date(1903, 12, 31), True),
+        (Decimal("NaN"), False),
+        (float("inf"), False),
+        (Decimal("1E+400"), False),
+    ],
+)
+def test_values_excel_cannot_hold_are_refused(
+    book: Path, out: Path, value: object, date1904: bool
+) -> None:
+    with pytest.raises(WorkbookError) as err:
+        cell_edit._encode(value, date1904, "Brøk!C4")
+    assert err.value.problem.where == "Brøk!C4"
+    if not date1904:
+        with pytest.raises(WorkbookError):
+            edit(book, out, {"Brøk": {"C4": value}})
+        assert not out.exists()
+
+
+def test_text_is_cleaned_like_set_text(book: Path, out: Path) -> None:
+    edit(
+        book,
+        out,
+        {"Brøk": {"F4": "Kiosk\x00en\x1f AS\tog\r\nlinje", "F5": "x" * 40_000, "F6": "#N/A"}},
+    )
+    cells = {c.get("r"): c for c in sheet_xml(out).iter(f"{MAIN}c")}
+    assert cells["F4"].find(f"{MAIN}is/{MAIN}t").text == "Kiosken AS\tog\r\nlinje"
+    ws = openpyxl.load_workbook(out)["Brøk"]
+    assert len(ws["F5"].value) == 32767
+    assert ws["F6"].value == "#N/A" and ws["F6"].data_type == "s"
+
+
+# ---------------------------------------------------------------------------------------------
+# Workbooks from other writers
+# ---------------------------------------------------------------------------------------------
+
+
+def test_prefixed_workbook(tmp_path: Path) -> None:
+    target = build_prefixed_target(tmp_path / "user")
+    out = tmp_path / "out.xlsx"
+    set_cell_values(target, out, {"data": {"B1": 7, "C1": "ny", "A3": Decimal("2.5")}})
+    text = read_parts(out)[SHEET1].decode()
+    assert '<x:c r="B1"><x:v>7</x:v></x:c>' in text
+    assert '<x:c r="C1" t="inlineStr"><x:is><x:t xml:space="preserve">ny</x:t></x:is></x:c>' in text
+    assert '<x:row r="3"><x:c r="A3"><x:v>2.5</x:v></x:c></x:row></x:sheetData>' in text
+    assert_only_changed(target, out, {SHEET1})
+    ws = openpyxl.load_workbook(out)["Data"]
+    assert (ws["A1"].value, ws["B1"].value, ws["C1"].value, ws["A3"].value) == (
+        "brukerdata",
+        7,
+        "ny",
+        2.5,
+    )
+
+
+def test_excel_made_workbook(tmp_path: Path) -> None:
+    source = xlwings_template("quickstart.xlsm")
+    if source is None:
+        pytest.skip("xlwings' Excel-made templates are not installed")
+    target = tmp_path / "quickstart.xlsm"
+    shutil.copy(source, target)
+    out = tmp_path / "out.xlsm"
+    sheets = openpyxl.load_workbook(target).sheetnames
+    result = set_cell_values(
+        target,
+        out,
+        {sheets[0]: {"B2": "første"}, sheets[1]: {"C1": 3, "A30": "ny", "A1": "Overskrift"}},
+    )
+    parts = {SHEET1, "xl/worksheets/sheet2.xml"}
+    assert set(result.changed_parts) == parts
+    assert_only_changed(target, out, parts)  # sharedStrings.xml and vbaProject.bin included
+    before, after = read_parts(target), read_parts(out)
+    for part in parts:
+        head = rb"<\?xml[^>]*>\s*<[^>]*>"
+        assert re.match(head, after[part]).group(0) == re.match(head, before[part]).group(0)
+    empty = after[SHEET1].decode()  # was <sheetData/>
+    assert '<sheetData><row r="2"><c r="B2" t="inlineStr">' in empty
+    assert '<dimension ref="A1:B2"/>' in empty
+    second = after["xl/worksheets/sheet2.xml"].decode()
+    assert '<row r="1" spans="1:3" x14ac:dyDescent="0.3">' in second
+    assert '<c r="C1" s="1"><v>3</v></c>' in second  # <col min="3" max="16384" style="1">
+    assert '<row r="30"><c r="A30" s="1" t="inlineStr">' in second
+    assert_in_order(out, "xl/worksheets/sheet2.xml")
+    wb = openpyxl.load_workbook(out)
+    assert wb[sheets[0]]["B2"].value == "første"
+    assert (wb[sheets[1]]["A1"].value, wb[sheets[1]]["C1"].value) == ("Overskrift", 3)
+    assert calamine_cells(out, sheets[1])["A30"] == "ny"
+
+
+def test_rows_and_cells_without_r(book: Path, tmp_path: Path, out: Path) -> None:
+    parts = read_parts(book)
+    sheet = parts["xl/worksheets/sheet2.xml"].decode()
+    bare = "<sheetData><row><c><v>1</v></c><c><v>2</v></c></row><row/><row><c><v>3</v></c></row>"
+    sheet = re.sub(r"<sheetData>.*</sheetData>", bare + "</sheetData>", sheet)
+    parts["xl/worksheets/sheet2.xml"] = sheet.encode()
+    target = tmp_path / "uten-r.xlsx"
+    write_parts(target, parts)
+    edit(target, out, {"Til fordeling": {"C1": 9, "A2": "to", "B3": 4}})
+    part = "xl/worksheets/sheet2.xml"
+    assert_in_order(out, part)
+    assert layout(out, part) == [(1, [1, 2, 3]), (2, [1]), (3, [1, 2])]
+    ws = openpyxl.load_workbook(out)["Til fordeling"]
+    assert [[c.value for c in row] for row in ws.iter_rows(1, 3, 1, 3)] == [
+        [1, 2, 9],
+        ["to", None, None],
+        [3, 4, None],
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Refusals and bad arguments
+# ---------------------------------------------------------------------------------------------
+
+
+def test_missing_sheet_is_named_in_norwegian(book: Path, out: Path) -> None:
+    with pytest.raises(WorkbookError) as err:
+        edit(book, out, {"Brøk": {"A4": "x"}, "Fakturaer": {"A1": 1}})
+    assert err.value.problem.where == "Avregning.xlsx"
+    assert "«Fakturaer»" in err.value.problem.message
+    assert not out.exists()
+
+
+def test_chartsheet_is_refused(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.create_chartsheet("Diagram")
+    target = tmp_path / "diagram.xlsx"
+    wb.save(target)
+    with pytest.raises(WorkbookError, match="ikke et vanlig regneark"):
+        set_cell_values(target, tmp_path / "o.xlsx", {"diagram": {"A1": 1}})
+
+
+def test_table_headers_must_keep_the_column_name(book: Path, out: Path) -> None:
+    with pytest.raises(WorkbookError) as err:
+        edit(book, out, {"Brøk": {"A3": "Nr", "B3": None, "A4": "ok"}})
+    assert [p.where for p in err.value.problems] == ["Brøk!A3", "Brøk!B3"]
+    assert "Excel-tabell" in err.value.problem.message
+    edit(book, out, {"Brøk": {"A3": "Id", "G3": "utenfor tabellen"}})
+    assert openpyxl.load_workbook(out)["Brøk"]["G3"].value == "utenfor tabellen"
+
+
+@pytest.mark.parametrize("ref", ["C0", "XFE1", "A1048577", "7C", "C7:D8", "", "Brøk!C7"])
+def test_bad_cell_references(book: Path, out: Path, ref: str) -> None:
+    with pytest.raises(ValueError):
+        edit(book, out, {"Brøk": {ref: 1}})
+
+
+def test_bad_arguments(book: Path, out: Path) -> None:
+    assert parse_cell_ref("$aa$10") == (10, 27)
+    assert parse_cell_ref("XFD1048576") == (1_048_576, 16_384)
+    with pytest.raises(ValueError, match="twice"):
+        edit(book, out, {"Brøk": {"C7": 1, "c7": 2}})
+    with pytest.raises(ValueError, match="twice"):
+        edit(book, out, {"Brøk": {"C7": 1}, "BRØK": {"C8": 2}})
+    with pytest.raises(TypeError):
+        edit(book, out, {"Brøk": {"C7": object()}})
+    with pytest.raises(ValueError, match="time zones"):
+        edit(book, out, {"Brøk": {"C7": datetime(2025, 1, 1, tzinfo=UTC)}})
+    with pytest.raises(ValueError, match="out must not be the target"):
+        set_cell_values(book, book, {"Brøk": {"C7": 1}})
+    with pytest.raises(WorkbookError):
+        edit(book.with_name("finnes-ikke.xlsx"), out, {"Brøk": {"C7": 1}})
+
+
+# ---------------------------------------------------------------------------------------------
+# Many edits, a big sheet
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """100 000 rows × 10 numeric columns (~40 MB of sheet XML), written directly."""
+    folder = tmp_path_factory.mktemp("big")
+    wb = openpyxl.Workbook()
+    wb.active.title = "Data"
+    base = folder / "base.xlsx"
+    wb.save(base)
+    letters = "ABCDEFGHIJ"
+    rows = "".join(
+        f'<row r="{r}" spans="1:10">'
+        + "".join(f'<c r="{col}{r}" s="0"><v>{r * 10 + i}</v></c>' for i, col in enumerate(letters))
+        + "</row>"
+        for r in range(1, 100_001)
+    )
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns='
+        '"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:J100000"/>'
+        f"<sheetData>{rows}</sheetData></worksheet>"
+    )
+    parts = read_parts(base)
+    parts[SHEET1] = sheet.encode()
+    path = folder / "stor.xlsx"
+    write_parts(path, parts)
+    return path
+
+
+def test_many_edits_in_a_big_sheet_are_one_fast_pass(
+    big_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(7)
+    edits: dict[str, object] = {}
+    while len(edits) < 500:
+        ref = f"{rng.choice('ABCDEFGHIJKL')}{rng.randint(1, 100_050)}"
+        edits[ref] = rng.randint(-1000, 1000)
+    passes = []
+    real = cell_edit._SheetEditor._rows_between
+
+    def counting(self, start: int, end: int) -> str:
+        passes.append(1)
+        return real(self, start, end)
+
+    monkeypatch.setattr(cell_edit._SheetEditor, "_rows_between", counting)
+    out = tmp_path / "out.xlsx"
+    started = time.perf_counter()
+    result = set_cell_values(big_book, out, {"Data": edits})
+    elapsed = time.perf_counter() - started
+    assert len(passes) == 1 and result.cells == 500
+    assert elapsed < 3.0, elapsed  # ~1 s here; zlib re-compressing 40 MB is half of it
+    text = read_parts(out)[SHEET1].decode()
+    for ref, value in list(edits.items())[:50]:
+        assert re.search(rf'<c r="{ref}"[^>]*><v>{value}</v></c>', text), ref
+    assert text.count("<row ") >= 100_000
+    rows = [int(r) for r in re.findall(r'<row r="(\d+)"', text)]
+    assert rows == sorted(set(rows))
+
+
+# ---------------------------------------------------------------------------------------------
+# In place: backup, lock
+# ---------------------------------------------------------------------------------------------
+
+
+def test_edit_workbook_in_place_keeps_a_backup(book: Path) -> None:
+    original = book.read_bytes()
+    result = edit_workbook(book, {"Brøk": {"C4": 101}})
+    assert result.backup == backup_path(book) and result.backup.read_bytes() == original
+    assert openpyxl.load_workbook(book)["Brøk"]["C4"].value == 101
+    edited = book.read_bytes()
+    assert edit_workbook(book, {"Brøk": {}}).cells == 0  # nothing to do: nothing written
+    assert book.read_bytes() == edited and backup_path(book).read_bytes() == original
+    with pytest.raises(WorkbookError, match="«Mangler»"):
+        edit_workbook(book, {"Mangler": {}})
+
+
+@pytest.mark.parametrize("lock", ["~$Avregning.xlsx", ".~lock.Avregning.xlsx#"])
+def test_open_workbook_is_not_touched(book: Path, lock: str) -> None:
+    original = book.read_bytes()
+    (book.parent / lock).write_bytes(b"owner")
+    with pytest.raises(WorkbookLocked):
+        edit_workbook(book, {"Brøk": {"C4": 101}})
+    assert book.read_bytes() == original
+    assert sorted(p.name for p in book.parent.iterdir()) == sorted([book.name, lock])
+
+
+# ---------------------------------------------------------------------------------------------
+# A real client
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_reads_the_edited_sheet(book: Path, tmp_path: Path) -> None:
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    hyperlink = '=HYPERLINK("http://example.invalid","klikk")'
+    edit_workbook(
+        book,
+        {
+            "Brøk": {
+                "B4": None,
+                "C4": 999,
+                "D4": Decimal("1234.5"),
+                "E5": date(2025, 1, 31),
+                "F4": hyperlink,
+                "G4": 7,  # the shared formula's anchor
+                "A8": "Bjørk & Sønn",
+                "AA8": True,
+            }
+        },
+        backup=False,
+    )
+    outdir = tmp_path / "lo"
+    run = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",  # comma, quote, UTF-8; first sheet
+            "--outdir",
+            str(outdir),
+            str(book),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    converted = outdir / "Avregning.csv"
+    assert converted.exists(), run.stdout + run.stderr  # exit code alone proves nothing
+    rows = list(csv.reader(converted.read_text("utf-8").splitlines()))
+    assert rows[2][:6] == HEADERS
+    assert rows[3][:3] == ["K1", "", "999"]
+    assert re.sub(r"\D", "", rows[3][3]) == "123450"  # shown with the cell's #,##0.00
+    assert rows[4][4] == "31.01.2025"
+    assert rows[3][5] == hyperlink  # text, not a link
+    assert [rows[r][6] for r in (3, 4, 5)] == ["7", "500", "100"]  # G5, G6 still formulas
+    assert rows[7][0] == "Bjørk & Sønn" and rows[7][26] == "TRUE"

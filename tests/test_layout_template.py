@@ -1,0 +1,262 @@
+"""The sheet layout (data) and the template built from it agree, and the committed template is
+the one the layout builds today."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from avregn.workbook import layout, template
+from avregn.workbook.layout import Form, Kind, Role, Table, column_letter
+
+CONTRACT_FIELDS = {
+    "settlement": {"property", "property_object", "owner", "group", "period_start",
+                   "interval_months", "denominator", "denominator_label",
+                   "minimum_invoice_amount", "admin_fee.mode", "admin_fee.value",
+                   "admin_fee.vat_liable", "settlement_account_liable", "settlement_account_free",
+                   "status"},
+    "cost_lines": {"account", "name", "amount", "level", "share_pct", "full_distribution"},
+    "contract_objects": {"id", "contract_no", "contract_name", "customer_id", "name", "start",
+                         "end", "numerator", "numerator_override", "vat_liable", "cap", "fixed",
+                         "correction", "admin_fee", "do_not_invoice", "exported"},
+    "invoiced": {"object", "invoice_no", "from", "to", "amount"},
+    "adjustments": {"object", "account", "share_pct", "factor", "participates"},
+    "account_selection": {"account", "name"},
+}
+
+
+@pytest.fixture(scope="module")
+def built() -> bytes:
+    return template.template_bytes()
+
+
+@pytest.fixture(scope="module")
+def wb(built: bytes) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(built))
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+# --- the layout itself ---------------------------------------------------------------------------
+
+def test_sheets_left_to_right_as_in_the_manual() -> None:
+    assert [s.name for s in layout.SHEETS] == [
+        "Avregning", "Brøk", "Til fordeling", "Kontraktsobjekt konti", "A konto", "Kontovalg",
+        "Beregning", "Status"]
+    assert {s.name for s in layout.ENGINE_SHEETS} == {"Beregning", "Status"}
+
+
+def test_every_input_field_is_a_contract_field() -> None:
+    for sheet in layout.INPUT_SHEETS:
+        for block in sheet.blocks:
+            columns = block.fields if isinstance(block, Form) else block.columns
+            fields = [c.field for c in columns]
+            assert len(set(fields)) == len(fields), block.name
+            assert set(fields) <= CONTRACT_FIELDS[block.section], block.name
+
+
+def test_headers_and_names_are_unique() -> None:
+    names = [b.name for _, b in layout.blocks()]
+    assert len(set(names)) == len(names)
+    for _, block in layout.blocks():
+        columns = block.fields if isinstance(block, Form) else block.columns
+        headers = [c.header.casefold() for c in columns]
+        assert len(set(headers)) == len(headers), block.name
+
+
+def test_addresses_the_docs_use() -> None:
+    assert layout.CONTRACT_OBJECTS.cell("numerator", 7) == "J7"
+    assert layout.SETTINGS.cell("period_start") == "B8"
+    cost = layout.COST_LINES
+    assert (cost.header_row, cost.first_data_row) == (3, 4)  # the seed format of spec §9
+    assert [c.header for c in cost.columns[:3]] == ["KontoNr", "Konto", "Beløp"]
+    assert column_letter(1) == "A" and column_letter(26) == "Z" and column_letter(27) == "AA"
+
+
+def test_kinds_have_the_formats_excel_stores() -> None:
+    for _, block in layout.blocks():
+        for col in block.fields if isinstance(block, Form) else block.columns:
+            if col.kind is Kind.MONEY:
+                assert col.number_format == "#,##0.00", col.header
+            if col.kind is Kind.DATE and col.field != "calculated_at":
+                assert col.number_format == "dd.mm.yyyy", col.header
+            if col.kind in (Kind.FEE, Kind.FEE_VALUE):
+                assert col.number_format == "@", col.header  # "5 %" must stay text
+            if col.kind is Kind.PERCENT:
+                assert col.number_format.endswith("%"), col.header
+
+
+def test_status_blocks_do_not_overlap() -> None:
+    form, objects, warnings = layout.STATUS.blocks
+    assert isinstance(form, Form) and isinstance(objects, Table) and isinstance(warnings, Table)
+    assert objects.header_row > form.last_row
+    assert warnings.first_col > objects.last_col
+
+
+# --- the template --------------------------------------------------------------------------------
+
+def test_committed_template_is_current(built: bytes) -> None:
+    committed = template.TEMPLATE_PATH
+    assert committed.exists(), "run: python -m avregn.workbook.template"
+    assert _members(committed.read_bytes()) == _members(built), (
+        "workbook_templates/avregning.xlsx is stale: python -m avregn.workbook.template")
+
+
+def test_build_is_deterministic(built: bytes) -> None:
+    assert template.template_bytes() == built
+    with zipfile.ZipFile(io.BytesIO(built)) as archive:
+        assert archive.namelist()[0] == "[Content_Types].xml"
+        assert {i.date_time for i in archive.infolist()} == {(2024, 1, 1, 0, 0, 0)}
+
+
+def test_build_template_writes_the_file(tmp_path: Path, built: bytes) -> None:
+    target = template.build_template(tmp_path / "sub" / "mal.xlsx")
+    assert target.read_bytes() == built
+    assert [p.name for p in target.parent.iterdir()] == ["mal.xlsx"]
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_headers_are_where_the_layout_says(built: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(built)
+    book = CalamineWorkbook.from_path(str(path))
+    assert book.sheet_names == [s.name for s in layout.SHEETS]
+    for sheet in layout.SHEETS:
+        rows = book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+        for block in sheet.blocks:
+            if isinstance(block, Form):
+                for col in block.fields:
+                    assert rows[block.row(col.field) - 1][block.label_col - 1] == col.header
+            else:
+                line = rows[block.header_row - 1]
+                got = line[block.first_col - 1:block.last_col]
+                assert got == [c.header for c in block.columns], sheet.name
+                assert len(rows) == block.header_row or sheet.name == "Avregning"
+
+
+def test_input_blocks_have_stable_names(wb: openpyxl.Workbook) -> None:
+    for sheet in layout.INPUT_SHEETS:
+        block = sheet.block
+        ws = wb[sheet.name]
+        if isinstance(block, Table):
+            assert block.name in ws.tables, block.name
+            ref = ws.tables[block.name].ref
+            assert ref == f"A{block.header_row}:{column_letter(block.last_col)}"\
+                          f"{block.first_data_row}"
+    names = wb.defined_names
+    assert names["Innstillinger"].attr_text == "'Avregning'!$A$4:$B$18"
+    for col in layout.SETTINGS.fields:
+        cell = layout.SETTINGS.cell(col.field)
+        row = cell[1:]
+        assert names[layout.setting_name(col.field)].attr_text == f"'Avregning'!$B${row}"
+
+
+def test_validation_lists(wb: openpyxl.Workbook) -> None:
+    for sheet in layout.SHEETS:
+        ws = wb[sheet.name]
+        lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
+        for block in sheet.blocks:
+            if isinstance(block, Form):
+                cells = [(block.cell(c.field), c) for c in block.fields]
+            else:
+                cells = [(f"{block.letter(c.field)}{block.first_data_row}:"
+                          f"{block.letter(c.field)}{template.LAST_ROW}", c)
+                         for c in block.columns]
+            for ref, col in cells:
+                wanted = col.list_values and col.input and sheet.role is Role.INPUT
+                if wanted:
+                    assert lists.get(ref) == '"' + ",".join(col.list_values) + '"', ref
+                else:
+                    assert ref not in lists, ref
+    assert '"Ja,Nei"' in {dv.formula1 for dv in wb["Brøk"].data_validations.dataValidation}
+    assert '"selskap,eiendom,eiendomsobjekt"' in {
+        dv.formula1 for dv in wb["Til fordeling"].data_validations.dataValidation}
+
+
+def test_styles_comments_and_panes(wb: openpyxl.Workbook) -> None:
+    for sheet in layout.SHEETS:
+        ws = wb[sheet.name]
+        assert ws.freeze_panes == sheet.freeze
+        tab = template.INPUT_TAB if sheet.role is Role.INPUT else template.ENGINE_TAB
+        assert ws.sheet_properties.tabColor.rgb.endswith(tab)
+        for block in sheet.blocks:
+            if isinstance(block, Form):
+                for col in block.fields:
+                    cell = ws[block.cell(col.field)]
+                    assert cell.number_format == col.number_format
+                    fill = template.column_fill(col, sheet.role)
+                    assert cell.fill.fgColor.rgb == fill.fgColor.rgb
+                continue
+            for col in block.columns:
+                header = ws[f"{block.letter(col.field)}{block.header_row}"]
+                assert header.font.b
+                if col.help:
+                    assert header.comment is not None and col.help in header.comment.text
+                if sheet.role is Role.INPUT:
+                    dim = ws.column_dimensions[block.letter(col.field)]
+                    assert dim.number_format == col.number_format, col.header
+                    assert dim.fill.fgColor.rgb == template.column_fill(col, sheet.role)\
+                        .fgColor.rgb
+                    assert dim.width == col.width
+    # the colours mean something: input yellow, engine-written grey
+    brok = wb["Brøk"].column_dimensions
+    assert brok["J"].fill.fgColor.rgb.endswith("FFF2CC")
+    assert brok["P"].fill.fgColor.rgb.endswith("EDEDED")  # Eksportert: set by avregn
+    assert wb["Avregning"][layout.SETTINGS.cell("status")].fill.fgColor.rgb.endswith("EDEDED")
+
+
+def test_instructions_on_the_first_sheet(wb: openpyxl.Workbook) -> None:
+    ws = wb["Avregning"]
+    texts = [ws[f"A{r}"].value for r in range(layout.INSTRUCTIONS_ROW, ws.max_row + 1)]
+    joined = " ".join(t for t in texts if t)
+    for word in ("Brøk", "Til fordeling", "A konto", "Kontraktsobjekt konti", "Beregn",
+                 "Gule celler", "grå"):
+        assert word in joined
+
+
+def test_fill_helpers_keep_text_as_text(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(template.template_bytes()))
+    ws = wb["Brøk"]
+    last = template.fill_table(ws, layout.CONTRACT_OBJECTS, [
+        {"id": "1", "contract_name": '=HYPERLINK("http://x","klikk")', "start": "2024-01-01",
+         "numerator": 10}])
+    assert last == 4
+    assert ws["C4"].data_type == "s"
+    path = tmp_path / "f.xlsx"
+    wb.save(path)
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet2.xml").decode()
+    assert "<f>" not in xml
+    assert ws.tables["Kontraktsobjekter"].ref == "A3:P4"
+    template.fill_table(ws, layout.CONTRACT_OBJECTS, [{"id": "2"}, {"id": "3"}], first_row=5)
+    assert ws.tables["Kontraktsobjekter"].ref == "A3:P6"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_libreoffice_opens_the_template(tmp_path: Path, built: bytes) -> None:
+    source = tmp_path / "in" / "avregning.xlsx"
+    source.parent.mkdir()
+    source.write_bytes(built)
+    out = tmp_path / "out"
+    profile = tmp_path / "profile"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+         "xlsx", "--outdir", str(out), str(source)],
+        check=True, capture_output=True, timeout=120)
+    converted = out / "avregning.xlsx"
+    assert converted.exists()
+    book = CalamineWorkbook.from_path(str(converted))
+    assert book.sheet_names == [s.name for s in layout.SHEETS]
+    rows = book.get_sheet_by_name("Brøk").to_python(skip_empty_area=False)
+    assert rows[2][:16] == [c.header for c in layout.CONTRACT_OBJECTS.columns]
