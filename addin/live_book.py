@@ -9,11 +9,14 @@ equal format, not cell by cell.
 The xlwings surface used — kept this small on purpose, and mirrored by
 ``tests/fake_xlwings.py``, which fails on anything not listed:
 
-* ``book.name``, ``book.fullname``, ``book.selection`` (a Range: ``.sheet.name``, ``.row``)
-* ``book.sheets``: iteration, ``sheets[i]`` (an index), ``sheets.add(name, after=sheet)``
+* ``book.name``, ``book.fullname``, ``book.selection`` (a Range: ``.sheet.name``, ``.row``,
+  ``.column``)
+* ``book.sheets``: iteration, ``len()``, ``sheets[i]`` (an index), ``sheets.add(name,
+  after=sheet)``
 * ``sheet.name``, ``sheet.used_range`` (``.row``, ``.column``), ``sheet.clear()``,
   ``sheet.range("A1")`` / ``sheet.range("A1:C3")`` (address strings only)
-* ``range.options(ndim=2, err_to_str=True).value`` to read; ``range.value = rows`` to write
+* ``range.options(ndim=2, err_to_str=True).value`` to read a sheet, ``range.value`` to read
+  one cell (the ribbon's selected Id); ``range.value = rows`` to write
 * ``range.number_format``, ``range.font.bold``, ``range.font.color``, ``range.color``,
   ``range.column_width`` (setters)
 * ``book.app.alert(text, title=...)`` (the ribbon's message box)
@@ -62,18 +65,15 @@ from typing import Any
 from avregn.book import Edits, Rows
 from avregn.workbook.layout import column_letter
 from avregn.workbook.reader import WorkbookInput, read_blocks
-from avregn.workbook.sheet_content import Cell, CellValue, SheetContent, Style
+from avregn.workbook.sheet_content import BOLD_STYLES, Cell, CellValue, SheetContent, Style, rgb
+from avregn.workbook.sheet_content import FONT_COLORS as FONT_HEX
+from avregn.workbook.sheet_content import HEADER_FILL as HEADER_COLOR
 
 MAX_CELL_TEXT = 32_767
 
-# Colours of the file renderer (avregn.workbook.render_xlsx), as RGB for xlwings.
-HEADER_FILL = (0xD9, 0xE1, 0xF2)
-FONT_COLORS: dict[Style, tuple[int, int, int]] = {
-    Style.CROSS: (0xC0, 0x00, 0x00),
-    Style.WARNING: (0x9C, 0x57, 0x00),
-}
-BOLD_STYLES = frozenset({Style.TITLE, Style.HEADER, Style.LABEL, Style.TOTAL_LABEL,
-                         Style.MONEY_TOTAL, Style.CROSS})
+# The shared look (avregn.workbook.sheet_content), as RGB for xlwings.
+HEADER_FILL = rgb(HEADER_COLOR)
+FONT_COLORS: dict[Style, tuple[int, int, int]] = {s: rgb(c) for s, c in FONT_HEX.items()}
 
 # Excel would read such text as something else: a formula, a number, a date, a time, a boolean
 # or an error. Every number, date and time Excel recognises has a digit; the boolean words are
@@ -86,12 +86,10 @@ _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 def excel_text(text: str) -> str:
     """``text`` as it must be put into a cell to stay that text (see the module docstring)."""
-    text = text[:MAX_CELL_TEXT]
-    stripped = text.strip()
     if (text.startswith(_SPECIAL_START) or _DIGIT.search(text)
-            or stripped.casefold() in _BOOLEAN_WORDS):
-        return "'" + text
-    return text
+            or text.strip().casefold() in _BOOLEAN_WORDS):
+        return "'" + text[: MAX_CELL_TEXT - 1]
+    return text[:MAX_CELL_TEXT]
 
 
 def excel_value(value: CellValue | float) -> Any:
@@ -105,7 +103,9 @@ def excel_value(value: CellValue | float) -> Any:
     if isinstance(value, Decimal):
         return float(value)  # float-ok: Excel holds doubles; the exact figure is the Decimal
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
+        # Whole seconds, as the file port writes them: Excel's double would not give the
+        # microseconds back exactly, and "calculated at" is read back from Status.
+        return value.replace(tzinfo=None, microsecond=0)
     return value  # int, float, date
 
 
@@ -211,7 +211,7 @@ class XlwingsBook:
     def path(self) -> Path | None:
         """The workbook's file, or None while it has never been saved (``Bok1``)."""
         full = Path(str(self.book.fullname))
-        return full if full.parent != Path(".") and full.is_absolute() else None
+        return full if full.is_absolute() else None  # Bok1, or a web address (OneDrive)
 
     def read_input(self) -> WorkbookInput:
         if self._input is None:
@@ -234,10 +234,16 @@ class XlwingsBook:
         port does). The workbook is not saved."""
         staged, edits = self._staged, self._edits
         self._staged, self._edits = [], {}
+        # Excel has no transaction: refuse before the first write what would fail later.
+        missing = [name for name in edits if self._sheet(name) is None]
+        if missing:
+            raise KeyError("Arbeidsboken har ikke arket " + ", ".join(f"«{n}»" for n in missing))
+        planned = [(self._sheet(name), {_parse_ref(ref): v for ref, v in cells.items()})
+                   for name, cells in edits.items()]
         for content in staged:
             self._write_content(content)
-        for sheet_name, cells in edits.items():
-            self._write_cells(sheet_name, cells)
+        for sheet, at in planned:
+            self._write_cells(sheet, at)
         self._cache.clear()
         self._input = None
 
@@ -326,11 +332,8 @@ class XlwingsBook:
         for r0, c0, r1, c1, key in rectangles(fonts):
             sheet.range(_address(r0, c0, r1, c1)).font.color = key
 
-    def _write_cells(self, sheet_name: str, cells: Mapping[str, CellValue]) -> None:
-        sheet = self._sheet(sheet_name)
-        if sheet is None:
-            raise KeyError(f"Arbeidsboken har ikke arket «{sheet_name}».")
-        at = {_parse_ref(ref): value for ref, value in cells.items()}
+    @staticmethod
+    def _write_cells(sheet: Any, at: Mapping[tuple[int, int], CellValue]) -> None:
         for r, c0, values in _row_runs(at):
             target = sheet.range(_address(r, c0, r, c0))
             target.value = [[excel_value(v) for v in values]] if len(values) > 1 \

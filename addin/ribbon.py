@@ -163,8 +163,7 @@ def _toggle_selected(book: XlwingsBook) -> Outcome | list[str]:
 
 
 def _new_period(book: XlwingsBook) -> Outcome | list[str]:
-    path = book.path
-    if path is None:
+    if book.path is None:
         return ["Lagre arbeidsboken som en fil først: Ny periode lager den nye arbeidsboken "
                 "ved siden av denne."]
-    return actions.new_period(book, None, source_path=path)
+    return actions.new_period(book, None)

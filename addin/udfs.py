@@ -126,6 +126,7 @@ class _ValuesBook:
     exactly as the Beregn button does (``actions.load``)."""
 
     name = "AVREGN"
+    path = None  # values in memory: never saved
 
     def __init__(self, blocks: Mapping[str, Rows]):
         self.blocks = blocks

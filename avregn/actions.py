@@ -115,6 +115,7 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
 
     ``progress`` is told each of the ``BEREGN_STEPS`` steps as it starts (for a progress bar).
     """
+    now = now.replace(microsecond=0)  # what a cell shows; both ports store the same
     progress("Leser arbeidsboken")
     loaded = load(book)
     if loaded.settlement is None:
@@ -376,8 +377,7 @@ def fetch_accounts(book: BookPort) -> Outcome:
 # --- The next period (spec §4) ---------------------------------------------------------------
 
 
-def new_period(book: BookPort, dest: Path | None, *, source_path: Path | None = None
-               ) -> Outcome:
+def new_period(book: BookPort, dest: Path | None) -> Outcome:
     """«Ny periode»: a new workbook for the next period, with what §4 carries forward."""
     from avregn.workbook.new_book import write_new_workbook
     from engine.contract import input_to_json
@@ -391,7 +391,9 @@ def new_period(book: BookPort, dest: Path | None, *, source_path: Path | None = 
     following, warnings = carry_forward(loaded.settlement, previous_status=state.status)
     start = following.settings.period_start
     if dest is None:
-        base = source_path or Path(book.name)
+        if book.path is None:
+            return _failed("Lagre arbeidsboken først, eller oppgi hvor den nye skal lagres.", [])
+        base = book.path
         # A new workbook from the template: .xlsx, whatever the old one was (it holds no VBA).
         dest = base.with_name(f"{base.stem}-{start:%Y-%m}.xlsx")
     if dest.exists():

@@ -26,6 +26,11 @@ class BookPort(Protocol):
     @property
     def name(self) -> str: ...
 
+    @property
+    def path(self) -> Path | None:
+        """Where the workbook is saved (None: not saved yet, or not a local file)."""
+        ...
+
     def read_input(self) -> WorkbookInput: ...
 
     def read_sheet(self, sheet_name: str) -> Rows | None:
@@ -53,6 +58,7 @@ class FileBook:
         self._sheets: list[SheetContent] = []
         self._edits: dict[str, dict[str, CellValue]] = {}
         self._input: WorkbookInput | None = None
+        self._rows: dict[str, Rows | None] = {}
 
     @property
     def name(self) -> str:
@@ -64,6 +70,12 @@ class FileBook:
         return self._input
 
     def read_sheet(self, sheet_name: str) -> Rows | None:
+        """Read once per sheet until the next commit."""
+        if sheet_name not in self._rows:
+            self._rows[sheet_name] = self._read_sheet(sheet_name)
+        return self._rows[sheet_name]
+
+    def _read_sheet(self, sheet_name: str) -> Rows | None:
         from python_calamine import CalamineWorkbook
 
         workbook = CalamineWorkbook.from_path(str(self.path))
@@ -112,4 +124,4 @@ class FileBook:
                 shutil.copyfile(current, tmp)
 
         save_atomic(write, self.path)
-        self._sheets, self._edits, self._input = [], {}, None
+        self._sheets, self._edits, self._input, self._rows = [], {}, None, {}

@@ -226,8 +226,7 @@ def ny_periode(
     from avregn.actions import new_period
     from avregn.book import FileBook
 
-    _guard(lambda: _report(new_period(FileBook(_existing(workbook)), ut,
-                                      source_path=workbook), workbook))
+    _guard(lambda: _report(new_period(FileBook(_existing(workbook)), ut), workbook))
 
 
 konti_app = typer.Typer(help="Kontoene i Til fordeling: eksport, import, opprydding.",

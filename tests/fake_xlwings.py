@@ -2,9 +2,10 @@
 
 ``xw.Book.caller()`` needs a running Excel, so the live book port (``addin.live_book``) and the
 ribbon are tested against this fake. It mirrors exactly the xlwings calls listed in
-``addin.live_book``'s docstring — nothing more, so a call the port starts to use without listing
-it fails here (AttributeError) instead of passing silently — and it behaves as Excel and xlwings
-do where that matters for correctness:
+``addin.live_book``'s docstring (plus a few getters and ``load``/``values``/``select`` helpers
+the tests inspect with), so a call the port starts to use without listing it fails here
+(AttributeError) instead of passing silently — and it behaves as Excel and xlwings do where that
+matters for correctness:
 
 * ``Range.value`` (get): a single cell is a scalar, a single row or column a flat list, anything
   else a list of rows; ``options(ndim=2)`` always gives rows. Numbers come back as ``float``

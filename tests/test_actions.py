@@ -201,7 +201,7 @@ def test_delete_zero_and_fetch_accounts(tmp_path: Path) -> None:
 
 def test_new_period_carries_forward(demo_book: Path) -> None:
     assert actions.beregn(FileBook(demo_book), now=NOW).ok
-    outcome = actions.new_period(FileBook(demo_book), None, source_path=demo_book)
+    outcome = actions.new_period(FileBook(demo_book), None)
     assert outcome.ok, outcome.lines()
     dest = demo_book.with_name("avregning-2025-01.xlsx")
     assert outcome.written == (dest,)
@@ -214,7 +214,7 @@ def test_new_period_carries_forward(demo_book: Path) -> None:
     assert all(c.get("amount") is None for c in data["cost_lines"])
     assert all(not o.get("invoiced") for o in data["contract_objects"])
     assert any("ikke fakturaklar" in w.message.lower() for w in outcome.warnings)
-    again = actions.new_period(FileBook(demo_book), None, source_path=demo_book)
+    again = actions.new_period(FileBook(demo_book), None)
     assert not again.ok  # never overwrites
 
 

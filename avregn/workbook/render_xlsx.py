@@ -18,19 +18,23 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from avregn.workbook.package import set_text
-from avregn.workbook.sheet_content import SheetContent, Style
+from avregn.workbook.sheet_content import (
+    BOLD_STYLES,
+    FONT_COLORS,
+    HEADER_FILL,
+    TITLE_SIZE,
+    SheetContent,
+    Style,
+)
 
-HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+HEADER_PATTERN = PatternFill("solid", fgColor=HEADER_FILL)
 THIN = Side(style="thin", color="A6A6A6")
 
 FONTS = {
-    Style.TITLE: Font(bold=True, size=12),
-    Style.HEADER: Font(bold=True),
-    Style.LABEL: Font(bold=True),
-    Style.TOTAL_LABEL: Font(bold=True),
-    Style.MONEY_TOTAL: Font(bold=True),
-    Style.CROSS: Font(bold=True, color="C00000"),
-    Style.WARNING: Font(color="9C5700"),
+    style: Font(bold=style in BOLD_STYLES or None, color=FONT_COLORS.get(style),
+                size=TITLE_SIZE if style is Style.TITLE else None)
+    for style in Style
+    if style in BOLD_STYLES or style in FONT_COLORS
 }
 
 
@@ -57,7 +61,7 @@ def write_sheet(ws: Worksheet, content: SheetContent) -> None:
             if font:
                 target.font = font
             if cell.style is Style.HEADER:
-                target.fill = HEADER_FILL
+                target.fill = HEADER_PATTERN
                 target.border = Border(bottom=THIN)
                 target.alignment = Alignment(wrap_text=True, vertical="top")
             elif cell.style is Style.CROSS:

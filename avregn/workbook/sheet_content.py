@@ -46,6 +46,19 @@ NUMBER_FORMATS: dict[Style, str] = {
 }
 
 
+# The look of each style, for every renderer (hex RGB): bold, font colour, header fill.
+BOLD_STYLES = frozenset({Style.TITLE, Style.HEADER, Style.LABEL, Style.TOTAL_LABEL,
+                         Style.MONEY_TOTAL, Style.CROSS})
+FONT_COLORS: dict[Style, str] = {Style.CROSS: "C00000", Style.WARNING: "9C5700"}
+HEADER_FILL = "D9E1F2"
+TITLE_SIZE = 12
+
+
+def rgb(hex_color: str) -> tuple[int, int, int]:
+    """``"C00000"`` → ``(192, 0, 0)``, the form xlwings takes."""
+    return (int(hex_color[0:2], 16), int(hex_color[2:4], 16), int(hex_color[4:6], 16))
+
+
 @dataclass(frozen=True, slots=True)
 class Cell:
     value: CellValue
