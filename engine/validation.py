@@ -26,8 +26,10 @@ from engine.model import (
     Settings,
     SettlementInput,
 )
+from engine.norwegian import format_number
 from engine.periods import overlap_days, period_end, validate_period
 from engine.problems import Problem
+from engine.rounding import Mode, decimal_places
 
 HUNDRED = Decimal(100)
 
@@ -35,18 +37,8 @@ HUNDRED = Decimal(100)
 def fmt(value: Decimal | Fraction | int) -> str:
     """A number as an accountant writes it in a message: 1 234,5 (exact, no float)."""
     if isinstance(value, Fraction):
-        from engine.rounding import Mode, decimal_places
-
         value = decimal_places(value, 6, mode=Mode.HALF_UP)
-    text = f"{Decimal(value).normalize():f}" if value else "0"
-    sign = "-" if text.startswith("-") else ""
-    whole, _, decimals = text.lstrip("-").partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + "\u00a0".join(groups) + ("," + decimals if decimals else "")
+    return format_number(Decimal(value).normalize() if value else Decimal(0))
 
 
 def _fee_problems(fee: AdminFee, where: str) -> list[Problem]:

@@ -351,7 +351,7 @@ def respell(value: Any, key: str | None, rng: random.Random) -> Any:
     if value is None or isinstance(value, bool) or not (is_money or key in NUMBER_FIELDS):
         return value
     exact = Decimal(str(value))
-    options: list[Any] = [f"{exact:f}", float(f"{exact:f}"), f" {exact:f} "]
+    options: list[Any] = [f"{exact:f}", float(f"{exact:f}")]
     if is_money:
         options.append(f"{exact:.2f}")
     else:

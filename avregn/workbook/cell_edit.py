@@ -55,6 +55,7 @@ from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import unescape as _unescape
 
+from avregn.workbook.layout import column_index, column_letter
 from avregn.workbook.package import (
     _ATTRS,
     _ILLEGAL_CHARS,
@@ -120,23 +121,10 @@ class EditResult:
 # --------------------------------------------------------------------------------------------
 
 
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def _col_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def _ref(row: int, col: int) -> str:
-    return f"{_col_letters(col)}{row}"
+    return f"{column_letter(col)}{row}"
 
 
 def parse_cell_ref(ref: str) -> tuple[int, int]:
@@ -144,7 +132,7 @@ def parse_cell_ref(ref: str) -> tuple[int, int]:
     m = _CELL_REF.fullmatch(ref.strip())
     if m is None:
         raise ValueError(f"Not a cell reference: {ref!r}")
-    row, col = int(m.group(2)), _col_number(m.group(1))
+    row, col = int(m.group(2)), column_index(m.group(1))
     if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
         raise ValueError(f"Cell reference outside Excel's grid: {ref!r}")
     return row, col
@@ -155,10 +143,10 @@ def _parse_range(ref: str) -> tuple[int, int, int, int] | None:
     m = _RANGE.fullmatch(ref.strip())
     if m is None:
         return None
-    r1, c1 = int(m.group(2)), _col_number(m.group(1))
+    r1, c1 = int(m.group(2)), column_index(m.group(1))
     if m.group(3) is None:
         return r1, c1, r1, c1
-    r2, c2 = int(m.group(4)), _col_number(m.group(3))
+    r2, c2 = int(m.group(4)), column_index(m.group(3))
     return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 
@@ -516,7 +504,7 @@ class _SheetEditor:
                     raise WorkbookError(
                         Problem(self.sheet, f"Ugyldig cellereferanse «{ref}» i rad {r}.")
                     )
-                col = _col_number(cm.group(1))
+                col = column_index(cm.group(1))
             if col <= prev:
                 raise WorkbookError(
                     Problem(

@@ -40,6 +40,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from engine.norwegian import format_number
+
 # Number formats in the en-US form Excel stores (a Norwegian Excel shows 1 234,50 / 31.12.2024).
 FMT_MONEY = "#,##0.00"
 FMT_NUMBER = "General"
@@ -117,6 +119,14 @@ class Column:
             if choice.value == code:
                 return choice.label
         return code
+
+
+def column_index(letters: str) -> int:
+    """A → 1, AA → 27 (case-insensitive)."""
+    index = 0
+    for ch in letters.upper():
+        index = index * 26 + ord(ch) - 64
+    return index
 
 
 def column_letter(index: int) -> str:
@@ -673,22 +683,10 @@ def setting_name(field_name: str) -> str:
 
 # --- Contract value → cell value (for writers: template filling, new period, live Excel) --------
 
-_NB_SPACE = " "
-
-
 def format_nb(value: Decimal, places: int | None = None) -> str:
-    """``1234.5`` → ``1 234,50`` (places=2) or ``1 234,5``: text the reader reads back."""
-    if places is not None:
-        value = value.quantize(Decimal(1).scaleb(-places))
-    text = f"{value:f}"
-    sign = "-" if text.startswith("-") else ""
-    whole, _, decimals = text.lstrip("-").partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + _NB_SPACE.join(groups) + ("," + decimals if decimals else "")
+    """``1234.5`` → ``1 234,50`` (places=2) or ``1 234,5``: text the reader reads back (a
+    plain space, as a user types it)."""
+    return format_number(value, places, separator=" ")
 
 
 def _decimal(value: Any) -> Decimal:

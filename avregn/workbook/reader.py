@@ -64,7 +64,7 @@ from pathlib import Path
 from typing import Any
 
 from avregn.workbook import layout
-from avregn.workbook.layout import Column, Form, Kind, Sheet, Table, column_letter
+from avregn.workbook.layout import Column, Form, Kind, Sheet, Table, column_index, column_letter
 from avregn.workbook.textnum import (
     TextNumberError,
     normalise,
@@ -696,13 +696,6 @@ def _input_area(sheet: Sheet) -> _Area:
     return _Area(block.header_row, None, frozenset(range(block.first_col, block.last_col + 1)))
 
 
-def _column_number(letters: str) -> int:
-    number = 0
-    for ch in letters:
-        number = number * 26 + ord(ch) - 64
-    return number
-
-
 def _scan_sheet(data: bytes, name: str, inside: Callable[[int, int], bool]) -> list[Problem]:
     """Formulas without a cached value and error values in the cells the reader reads."""
     if not _HAS_FORMULA_OR_ERROR.search(data):
@@ -722,7 +715,7 @@ def _scan_sheet(data: bytes, name: str, inside: Callable[[int, int], bool]) -> l
             ref = elem.get("r")
             match = _CELL_REF.match(ref) if ref else None
             if match:
-                col, row = _column_number(match[1]), int(match[2])
+                col, row = column_index(match[1]), int(match[2])
             else:
                 col += 1
             if inside(row, col):
