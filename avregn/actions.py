@@ -262,6 +262,15 @@ def _cost_sheet(found: WorkbookInput) -> str:
     return found.locations.get("cost_lines", layout.TIL_FORDELING.name).split("!")[0]
 
 
+def _inputs_locked(book: BookPort) -> Outcome | None:
+    """Spec §7: inputs change only in Lagt opp / Beregnet; the refusal says what to do."""
+    state = read_status(book.read_sheet(layout.STATUS.name))
+    transition = apply(state.status, Action.EDIT_INPUTS)
+    if transition.problem is None:
+        return None
+    return _failed(f"{book.name}: kontoene er ikke endret.", [_at_status(transition.problem)])
+
+
 def _existing_accounts(found: WorkbookInput) -> list[tuple[str, str]]:
     """(account, row cell) of every cost line the reader found."""
     out = []
@@ -301,6 +310,9 @@ def import_accounts(book: BookPort, source: Path) -> Outcome:
     """«Importer konti»: merge an account file into *Til fordeling* by account number."""
     from avregn.accounts import plan_import, read_account_file
 
+    locked = _inputs_locked(book)
+    if locked:
+        return locked
     imported, problems = read_account_file(source)
     if problems:
         return Outcome(False, f"{source.name}: ikke importert — rett disse radene først.",
@@ -322,6 +334,9 @@ def import_accounts(book: BookPort, source: Path) -> Outcome:
 def delete_zero_accounts(book: BookPort) -> Outcome:
     """«Slett kontoer med 0 i beløp»: empty those rows' cells (and their exceptions in
     *Kontraktsobjekt konti*, which would otherwise name an unknown account)."""
+    locked = _inputs_locked(book)
+    if locked:
+        return locked
     found = book.read_input()
     sheet_name = _cost_sheet(found)
     table = layout.COST_LINES
@@ -356,6 +371,9 @@ def delete_zero_accounts(book: BookPort) -> Outcome:
 
 def fetch_accounts(book: BookPort) -> Outcome:
     """«Hent konti»: add the accounts of *Kontovalg* not yet in *Til fordeling* (empty amount)."""
+    locked = _inputs_locked(book)
+    if locked:
+        return locked
     found = book.read_input()
     sheet_name = _cost_sheet(found)
     present = {a for a, _ in _existing_accounts(found)}

@@ -252,3 +252,14 @@ def test_write_back_keeps_the_users_parts(demo_book: Path) -> None:
     for name in kept:
         assert after.get(name) == before[name], name
     assert _sheet_parts(demo_book) == parts  # same sheets, same parts, same order
+
+
+def test_account_tools_refuse_when_inputs_are_locked(demo_book: Path, tmp_path: Path) -> None:
+    book = FileBook(demo_book)
+    assert actions.beregn(book, now=NOW).ok
+    assert actions.change_status(book, Action.LOCK, now=NOW).ok
+    for outcome in (actions.fetch_accounts(FileBook(demo_book)),
+                    actions.delete_zero_accounts(FileBook(demo_book))):
+        assert not outcome.ok
+        assert "Låst" in " ".join(outcome.lines())
+        assert outcome.problems[0].where == f"Status!{layout.STATUS_FORM.cell('status')}"
