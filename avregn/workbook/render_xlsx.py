@@ -71,6 +71,12 @@ def write_sheet(ws: Worksheet, content: SheetContent) -> None:
     if content.freeze:
         ws.freeze_panes = content.freeze
     ws.sheet_properties.tabColor = "808080"  # engine-written: grey tab
+    # Printed as the accountant reviews it: landscape, all columns on one page width.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def build_scratch(contents: Sequence[SheetContent], path: Path) -> None:

@@ -117,7 +117,9 @@ def beregning_sheet(settlement: SettlementInput, result: Result) -> SheetContent
                      Cell(acc.rate, Style.NUMBER, "#,##0.0000"),
                      Cell(acc.distributed, Style.MONEY), Cell(acc.vacant_share, Style.MONEY),
                      Cell(acc.tenant_share, Style.MONEY), Cell(acc.owner_share, Style.MONEY)))
-    return SheetContent(BEREGNING, tuple(rows), tuple(c.width for c in table.columns),
+    widths = [c.width for c in table.columns]
+    widths[0] = max(widths[0], 20)  # also holds the summary's row labels
+    return SheetContent(BEREGNING, tuple(rows), tuple(widths),
                         freeze=f"E{table.first_data_row}", header_rows=tuple(header_rows))
 
 
