@@ -62,12 +62,14 @@ class Loaded:
     problems: tuple[Problem, ...]
 
 
-def load(book: BookPort) -> Loaded:
-    """Read and validate the input sheets; every problem located at its cell."""
+def load(book: BookPort, *, require_amounts: bool = False) -> Loaded:
+    """Read and validate the input sheets; every problem located at its cell.
+    ``require_amounts``: for a calculation, empty amounts are problems too."""
     found = book.read_input()
     problems = list(found.problems)
+    unreadable = any(p.where == book.name for p in problems)
     settlement, parse_problems = (
-        (None, []) if any(p.where == book.name for p in problems) else parse_settlement(found.data)
+        (None, []) if unreadable else parse_settlement(found.data, require_amounts=require_amounts)
     )
     problems += found.relocate(parse_problems)
     return Loaded(found, settlement if not problems else None, tuple(problems))
@@ -117,7 +119,7 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
     """
     now = now.replace(microsecond=0)  # what a cell shows; both ports store the same
     progress("Leser arbeidsboken")
-    loaded = load(book)
+    loaded = load(book, require_amounts=True)
     if loaded.settlement is None:
         return _failed(f"{book.name}: ikke beregnet — rett disse feilene først.", loaded.problems)
     settlement = loaded.settlement

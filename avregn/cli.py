@@ -94,7 +94,7 @@ def read_settlement_file(path: Path, *, as_json: bool = False) -> SettlementInpu
     except json.JSONDecodeError as exc:
         raise Failed(source, [Problem(f"linje {exc.lineno}",
                                       f"Ugyldig JSON: {exc.msg}")], as_json) from None
-    settlement, problems = parse_settlement(data)
+    settlement, problems = parse_settlement(data, require_amounts=True)
     if settlement is None:
         raise Failed(source, problems, as_json)
     return settlement

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -49,13 +50,13 @@ from engine.problems import Problem
 from engine.result import Result
 from engine.rounding import Mode, decimal_places
 from engine.validation import (
+    empty_amounts,
     validate_adjustments,
     validate_contract_objects,
     validate_cost_lines,
     validate_settings,
 )
 
-_MONEY_TEXT = re.compile(r"^-?\d+(\.\d{1,2})?$")
 _NUMBER_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
 _DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -70,7 +71,8 @@ def load_json(text: str) -> Any:
 
 
 def _err(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
-    return PydanticCustomError(kind, message, ctx)
+    shown = {k: (json.dumps(v) if isinstance(v, bool) else v) for k, v in ctx.items()}
+    return PydanticCustomError(kind, message, shown)
 
 
 def _to_money(value: Any) -> Decimal:
@@ -78,9 +80,7 @@ def _to_money(value: Any) -> Decimal:
         raise _err("money", "«{v}» er ikke et beløp", v=value)
     if isinstance(value, str):
         text = value.strip()
-        if not _MONEY_TEXT.match(text):
-            if re.match(r"^-?\d+\.\d{3,}$", text):
-                raise _err("money", "«{v}» har mer enn to desimaler", v=value)
+        if not _NUMBER_TEXT.match(text):
             raise _err("money", "«{v}» er ikke et beløp (bruk punktum som desimaltegn, "
                                 "høyst to desimaler)", v=value)
         value = Decimal(text)
@@ -295,18 +295,64 @@ def _problems(prefix: str, error: ValidationError) -> list[Problem]:
         template = _MESSAGES.get(e["type"])
         if template:
             ctx = dict(e.get("ctx") or {})
-            message = template.format(input=e.get("input"), expected=ctx.get("expected", ""))
+            expected = str(ctx.get("expected", "")).replace(" or ", " eller ")
+            message = template.format(input=e.get("input"), expected=expected)
         else:
             message = e["msg"]
         out.append(Problem(_path(prefix, e["loc"]), message))
     return out
 
 
-def _read(model: type[_Edge], raw: Any, where: str) -> tuple[Any, list[Problem]]:
+# Stand-ins for required fields that failed their own check, so that the record's other fields
+# are still checked in the same pass; problems about a stand-in are dropped (``_keep``).
+_STAND_INS: dict[str, Any] = {
+    "id": "?", "account": "?", "object": "?", "numerator": 0, "amount": None,
+    "start": "2000-01-01", "from": "2000-01-01", "to": "2000-01-01",
+    "property": "", "property_object": "", "owner": "", "period_start": "2000-01-01",
+    "interval_months": 12, "denominator": 1,
+}
+# A problem reported at the key field also involves the value fields (end before start).
+_INVOLVES = {"end": {"start"}}
+
+
+@dataclass(frozen=True)
+class _Read:
+    record: Any  # the validated edge model (with stand-ins when ``failed``), or None
+    problems: list[Problem]
+    failed: frozenset[str] = frozenset()
+
+
+def _read(model: type[_Edge], raw: Any, where: str) -> _Read:
     try:
-        return model.model_validate(raw), []
+        return _Read(model.model_validate(raw), [])
     except ValidationError as exc:
-        return None, _problems(where, exc)
+        problems = _problems(where, exc)
+        if not isinstance(raw, Mapping):
+            return _Read(None, problems)
+        failed = frozenset(str(e["loc"][0]) for e in exc.errors() if e["loc"])
+        patched = {k: v for k, v in raw.items() if k not in failed}
+        patched.update({k: _STAND_INS[k] for k in failed if k in _STAND_INS})
+        try:
+            return _Read(model.model_validate(patched), problems, failed)
+        except ValidationError:
+            return _Read(None, problems, failed)
+
+
+def _keep(problems: list[Problem], failed: Mapping[str, frozenset[str]]) -> list[Problem]:
+    """Drop the problems that are about a stand-in (its own problem is already reported)."""
+    out = []
+    for problem in problems:
+        match = _RECORD_FIELD.match(problem.where)
+        if match:
+            fields = failed.get(match["record"], frozenset())
+            field = match["field"]
+            if field in fields or _INVOLVES.get(field, set()) & fields:
+                continue
+        out.append(problem)
+    return out
+
+
+_RECORD_FIELD = re.compile(r"^(?P<record>\w+(?:\[\d+\])?)\.(?P<field>\w+)")
 
 
 def _raw_key(raw: Any, key: str) -> str | None:
@@ -327,58 +373,65 @@ def _list(data: Mapping[str, Any], key: str, required: bool) -> tuple[list[Any],
     return value, []
 
 
-def parse_settlement(data: Any) -> tuple[SettlementInput | None, list[Problem]]:
+def parse_settlement(data: Any, *, require_amounts: bool = False
+                     ) -> tuple[SettlementInput | None, list[Problem]]:
     """A settlement file's data (``load_json`` output or the workbook reader's dict) → the
-    domain input, or ``None`` and every problem found."""
+    domain input, or ``None`` and every problem found.
+
+    ``require_amounts``: an empty (null) amount is a problem too — for a calculation, which
+    must say so together with everything else. A settlement carried forward to a new period
+    legitimately has empty amounts until they are filled in.
+    """
     if not isinstance(data, Mapping):
         return None, [Problem("", "Filen må inneholde ett JSON-objekt med én avregning.")]
     problems: list[Problem] = []
+    failed: dict[str, frozenset[str]] = {}
+    broken = False
+
+    def read(model: type[_Edge], raw: Any, where: str) -> Any:
+        nonlocal broken
+        found = _read(model, raw, where)
+        problems.extend(found.problems)
+        if found.failed:
+            failed[where] = found.failed
+        broken = broken or bool(found.problems)
+        return found.record
 
     settings_in = None
     if not isinstance(data.get("settlement"), Mapping):
         problems.append(Problem("settlement", "mangler (må fylles ut)"))
+        broken = True
     else:
-        settings_in, found = _read(SettingsIn, data["settlement"], "settlement")
-        problems += found
+        settings_in = read(SettingsIn, data["settlement"], "settlement")
     settings = settings_in.domain() if settings_in else None
-    if settings:
-        problems += validate_settings(settings)
+    checked: list[Problem] = validate_settings(settings) if settings else []
 
     raw_lines, found = _list(data, "cost_lines", required=True)
     problems += found
-    lines: list[tuple[int, CostLine]] = []
-    for i, raw in enumerate(raw_lines):
-        line_in, found = _read(CostLineIn, raw, f"cost_lines[{i}]")
-        problems += found
-        if line_in:
-            lines.append((i, line_in.domain()))
-    problems += validate_cost_lines(lines)
+    lines = [(i, rec.domain()) for i, raw in enumerate(raw_lines)
+             if (rec := read(CostLineIn, raw, f"cost_lines[{i}]")) is not None]
+    checked += validate_cost_lines(lines)
+    if require_amounts:
+        checked += empty_amounts(lines)
 
     raw_objects, found = _list(data, "contract_objects", required=True)
     problems += found
-    objects: list[tuple[int, ContractObject]] = []
-    for i, raw in enumerate(raw_objects):
-        obj_in, found = _read(ContractObjectIn, raw, f"contract_objects[{i}]")
-        problems += found
-        if obj_in:
-            objects.append((i, obj_in.domain()))
-    problems += validate_contract_objects(objects)
+    objects = [(i, rec.domain()) for i, raw in enumerate(raw_objects)
+               if (rec := read(ContractObjectIn, raw, f"contract_objects[{i}]")) is not None]
+    checked += validate_contract_objects(objects)
 
     raw_adjustments, found = _list(data, "adjustments", required=False)
     problems += found
-    adjustments: list[tuple[int, Adjustment]] = []
-    for i, raw in enumerate(raw_adjustments):
-        adj_in, found = _read(AdjustmentIn, raw, f"adjustments[{i}]")
-        problems += found
-        if adj_in:
-            adjustments.append((i, adj_in.domain()))
-    problems += validate_adjustments(
+    adjustments = [(i, rec.domain()) for i, raw in enumerate(raw_adjustments)
+                   if (rec := read(AdjustmentIn, raw, f"adjustments[{i}]")) is not None]
+    checked += validate_adjustments(
         adjustments,
         (k for k in (_raw_key(r, "id") for r in raw_objects) if k is not None),
         (k for k in (_raw_key(r, "account") for r in raw_lines) if k is not None),
     )
+    problems += _keep(checked, failed)
 
-    if problems or settings is None:
+    if problems or broken or settings is None:
         return None, problems
     return SettlementInput(
         settings=settings,

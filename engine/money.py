@@ -48,8 +48,11 @@ def money(value: Decimal | int | str) -> Decimal:
 
 
 def to_ore(amount: Decimal) -> int:
-    """Kroner with two decimals to integer øre (exact)."""
-    return int(amount.scaleb(2).to_integral_exact())
+    """Kroner with two decimals to integer øre (exact; more decimals are a bug upstream)."""
+    ore = amount.scaleb(2)
+    if ore != ore.to_integral_value():
+        raise MoneyError(f"{amount} has more than two decimals")
+    return int(ore)
 
 
 def from_ore(ore: int) -> Decimal:

@@ -47,6 +47,9 @@ def _fee_problems(fee: AdminFee, where: str) -> list[Problem]:
                         f"Adm.honorar {fmt(fee.value)} % må være mellom 0 og 100.")]
     if fee.mode is FeeMode.FIXED and fee.value < 0:
         return [Problem(f"{where}.value", "Adm.honorar kan ikke være negativt.")]
+    if fee.mode is FeeMode.FIXED and fee.value != fee.value.quantize(Decimal("0.01")):
+        return [Problem(f"{where}.value",
+                        f"Adm.honorar {fmt(fee.value)} har mer enn to desimaler.")]
     return []
 
 
@@ -170,16 +173,23 @@ def validate(settlement: SettlementInput) -> list[Problem]:
     )
 
 
-def check_calculable(settlement: SettlementInput) -> list[Problem]:
-    """What stops a calculation of otherwise valid input: empty amounts, exported objects,
-    and weighted numerators that exceed the denominator (§6.1)."""
-    out: list[Problem] = []
-    for i, line in enumerate(settlement.cost_lines):
+def empty_amounts(lines: Sequence[tuple[int, CostLine]]) -> list[Problem]:
+    """Cost lines carried forward and not filled in: calculating them would settle nothing by
+    mistake (spec §4), so each is named."""
+    out = []
+    for i, line in lines:
         if line.amount is None:
             label = f"{line.account} {line.name}".strip()
             out.append(Problem(f"cost_lines[{i}].amount",
                                f"Konto {label} har tomt beløp; fyll inn årets beløp (0 hvis "
                                "ingen kostnad) eller slett linjen."))
+    return out
+
+
+def check_calculable(settlement: SettlementInput) -> list[Problem]:
+    """What stops a calculation of otherwise valid input: empty amounts, exported objects,
+    and weighted numerators that exceed the denominator (§6.1)."""
+    out = empty_amounts(list(enumerate(settlement.cost_lines)))
     exported = [(i, o) for i, o in enumerate(settlement.contract_objects) if o.exported]
     for i, obj in exported:
         out.append(Problem(f"contract_objects[{i}].exported",

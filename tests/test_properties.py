@@ -334,7 +334,7 @@ def test_results_do_not_depend_on_input_order(data, rng):
 # --- the fingerprint ------------------------------------------------------------------------
 
 NUMBER_FIELDS = {"denominator", "numerator", "numerator_override", "share_pct", "factor"}
-MONEY_FIELDS = {"amount", "minimum_invoice_amount", "cap", "correction"}
+MONEY_FIELDS = {"amount", "minimum_invoice_amount", "cap", "correction", "value"}
 
 
 def respell(value: Any, key: str | None, rng: random.Random) -> Any:
