@@ -38,6 +38,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from avregn.workbook.layout import column_index, column_letter
+
 Coord = tuple[int, int]  # (row, column), 1-based
 
 ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
@@ -61,19 +63,8 @@ class Formula:
     text: str
 
 
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def col_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rest = divmod(n - 1, 26)
-        out = chr(65 + rest) + out
-    return out
+_col_number = column_index
+col_letters = column_letter
 
 
 def parse_address(address: str) -> tuple[Coord, Coord]:
