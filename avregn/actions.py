@@ -8,10 +8,12 @@ and stages what to write; it returns an ``Outcome`` — problems and warnings as
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import ParamSpec
 
 from avregn.book import BookPort
 from avregn.formatting import nok
@@ -23,7 +25,7 @@ from engine.calculation import try_calculate
 from engine.contract import parse_settlement
 from engine.fingerprint import fingerprint
 from engine.model import SettlementInput, Status
-from engine.problems import Problem
+from engine.problems import Problem, ProblemsError
 from engine.result import Result
 from engine.statuses import STATUS_LABELS, Action, apply, check_fresh
 
@@ -53,6 +55,23 @@ class Outcome:
 
 def _failed(message: str, problems: Sequence[Problem]) -> Outcome:
     return Outcome(False, message, tuple(problems))
+
+
+P = ParamSpec("P")
+
+
+def _saving(action: Callable[P, Outcome]) -> Callable[P, Outcome]:
+    """A file that cannot be written (open in Excel, a full disk) is an outcome with its
+    message, like any other problem — never an exception out of an action."""
+
+    @functools.wraps(action)
+    def run(*args: P.args, **kwargs: P.kwargs) -> Outcome:
+        try:
+            return action(*args, **kwargs)
+        except ProblemsError as exc:
+            return _failed("Ingenting er lagret.", exc.problems)
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -112,6 +131,7 @@ def _silent(step: str) -> None:
 BEREGN_STEPS = 3
 
 
+@_saving
 def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Outcome:
     """Read, validate, calculate, write *Beregning* and *Status* back (spec §6–§8).
 
@@ -161,6 +181,7 @@ STATUS_ACTIONS = {
 }
 
 
+@_saving
 def change_status(book: BookPort, action: Action, *, now: datetime) -> Outcome:
     """Lock, invoice-ready, not to invoice (spec §7); "calculate" is ``beregn``."""
     if action is Action.CALCULATE:
@@ -196,6 +217,7 @@ def change_status(book: BookPort, action: Action, *, now: datetime) -> Outcome:
     )
 
 
+@_saving
 def set_do_not_invoice(book: BookPort, object_id: str, value: bool | None = None) -> Outcome:
     """Toggle (``value`` None) or set an object's "skal ikke faktureres" (spec §7).
 
@@ -294,6 +316,7 @@ def _free_row(book: BookPort, sheet_name: str) -> int:
     return last + 1
 
 
+@_saving
 def export_accounts(book: BookPort, dest: Path, *, today: datetime) -> Outcome:
     """«Eksporter konti»: *Til fordeling* as an account file in the seed format."""
     from avregn.accounts import write_account_file
@@ -308,6 +331,7 @@ def export_accounts(book: BookPort, dest: Path, *, today: datetime) -> Outcome:
     return Outcome(True, f"Eksporterte {len(lines)} kontoer til {dest}.", written=(dest,))
 
 
+@_saving
 def import_accounts(book: BookPort, source: Path) -> Outcome:
     """«Importer konti»: merge an account file into *Til fordeling* by account number."""
     from avregn.accounts import plan_import, read_account_file
@@ -333,6 +357,7 @@ def import_accounts(book: BookPort, source: Path) -> Outcome:
                    warnings=warnings)
 
 
+@_saving
 def delete_zero_accounts(book: BookPort) -> Outcome:
     """«Slett kontoer med 0 i beløp»: empty those rows' cells (and their exceptions in
     *Kontraktsobjekt konti*, which would otherwise name an unknown account)."""
@@ -371,6 +396,7 @@ def delete_zero_accounts(book: BookPort) -> Outcome:
                          + ", ".join(zero) + ".")
 
 
+@_saving
 def fetch_accounts(book: BookPort) -> Outcome:
     """«Hent konti»: add the accounts of *Kontovalg* not yet in *Til fordeling* (empty amount)."""
     locked = _inputs_locked(book)
@@ -397,6 +423,7 @@ def fetch_accounts(book: BookPort) -> Outcome:
 # --- The next period (spec §4) ---------------------------------------------------------------
 
 
+@_saving
 def new_period(book: BookPort, dest: Path | None) -> Outcome:
     """«Ny periode»: a new workbook for the next period, with what §4 carries forward."""
     from avregn.workbook.new_book import write_new_workbook

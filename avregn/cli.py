@@ -65,7 +65,9 @@ def _guard(run: Callable[[], T]) -> T:
         if failed.message:
             print(failed.message, file=sys.stderr)
         for p in failed.problems:
-            where = f"{failed.source}:{p.where}" if p.where else failed.source
+            # A problem about the whole file names just the file.
+            whole_file = not p.where or p.where == Path(failed.source).name
+            where = failed.source if whole_file else f"{failed.source}:{p.where}"
             print(f"{where}: {p.message}", file=sys.stderr)
         if failed.as_json:
             print(json.dumps({"errors": [p.as_dict() for p in failed.problems]},

@@ -80,3 +80,16 @@ def test_template_command(tmp_path: Path) -> None:
     assert avregn("mal", target).returncode == 0
     assert target.exists()
     assert avregn("mal", target).returncode == 1  # never overwrites
+
+
+def test_a_workbook_open_in_excel_is_a_clear_message(tmp_path: Path) -> None:
+    book = tmp_path / "avregning.xlsx"
+    write_new_workbook(demo_data(), book, backup=False)
+    before = book.read_bytes()
+    lock = tmp_path / "~$avregning.xlsx"
+    lock.write_bytes(b"excel owner")
+    done = avregn("beregn", book)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "intern feil" not in done.stderr
+    assert "Ingenting er lagret" in done.stderr
+    assert book.read_bytes() == before
