@@ -145,7 +145,8 @@ def _beregn(path: Path) -> Outcome:
     from avregn.actions import BEREGN_STEPS, beregn
     from avregn.book import FileBook
 
-    with Progress(transient=True, console=Console(stderr=True)) as bar:
+    with Progress(transient=True, console=Console(stderr=True),
+                  disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("Beregner", total=BEREGN_STEPS)
 
         def step(label: str) -> None:
