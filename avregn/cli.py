@@ -148,10 +148,12 @@ def _beregn(path: Path) -> Outcome:
     with Progress(transient=True, console=Console(stderr=True),
                   disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("Beregner", total=BEREGN_STEPS)
+        started: list[str] = []
 
         def step(label: str) -> None:
-            bar.update(task, description=label, advance=0 if bar.tasks[0].completed == 0
-                       and label.startswith("Leser") else 1)
+            # Each step is told as it starts: the bar shows the steps finished before it.
+            bar.update(task, description=label, completed=len(started))
+            started.append(label)
 
         outcome = beregn(FileBook(path), now=_now(), progress=step)
         bar.update(task, completed=BEREGN_STEPS)
