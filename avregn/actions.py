@@ -147,7 +147,7 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
     exported = [o.id for o in settlement.contract_objects if o.exported]
     transition = apply(state.status, Action.CALCULATE, exported_objects=exported)
     if transition.problem:
-        return _failed(f"{book.name}: ikke beregnet.", loaded.input.relocate([transition.problem]))
+        return _failed(f"{book.name}: ikke beregnet.", [_at_status(transition.problem)])
     result, problems = try_calculate(settlement, calculated_at=now)
     if result is None:
         return _failed(

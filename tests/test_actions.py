@@ -263,3 +263,19 @@ def test_account_tools_refuse_when_inputs_are_locked(demo_book: Path, tmp_path: 
         assert not outcome.ok
         assert "Låst" in " ".join(outcome.lines())
         assert outcome.problems[0].where == f"Status!{layout.STATUS_FORM.cell('status')}"
+
+
+def test_exported_objects_refuse_recalculation(tmp_path: Path) -> None:
+    from avregn.workbook.cell_edit import edit_workbook
+
+    path = tmp_path / "eksportert.xlsx"
+    write_new_workbook(demo_data(), path, backup=False)
+    assert actions.beregn(FileBook(path), now=NOW).ok
+    cell = layout.CONTRACT_OBJECTS.cell("exported", 4)
+    edit_workbook(path, {"Brøk": {cell: "B-2025-01"}}, backup=False)
+    outcome = actions.beregn(FileBook(path), now=NOW)
+    assert not outcome.ok
+    assert outcome.problems[0].where == f"Status!{layout.STATUS_FORM.cell('status')}"
+    assert "1001-1" in outcome.problems[0].message
+    toggled = actions.set_do_not_invoice(FileBook(path), "1001-1")
+    assert not toggled.ok and "eksportert" in toggled.message
