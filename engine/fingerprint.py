@@ -22,24 +22,32 @@ from engine.model import SettlementInput
 WORKFLOW_FIELDS = frozenset({"status", "exported", "do_not_invoice"})
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    """The fields of a record class that the fingerprint covers (cached: it runs per record)."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(cls) if f.name not in WORKFLOW_FIELDS)
+        _FIELDS[cls] = names
+    return names
+
+
 def _canonical(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _canonical(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.name not in WORKFLOW_FIELDS
-        }
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, bool) or value is None:
+    if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, Decimal | int):
         text = f"{Decimal(value).normalize():f}"
         return "0" if text in ("-0", "0") else text
+    if isinstance(value, Enum):
+        return value.value
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple | list):
         return [_canonical(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: _canonical(getattr(value, name)) for name in _fields(type(value))}
     return value
 
 
