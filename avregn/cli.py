@@ -86,7 +86,7 @@ def _guard(run: Callable[[], T]) -> T:
 def read_settlement_file(path: Path, *, as_json: bool = False) -> SettlementInput:
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Windows tools often write a BOM
     except FileNotFoundError:
         raise Failed(source, [Problem("", "Filen finnes ikke.")], as_json) from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -73,7 +73,11 @@ def _places(values: Iterable[Decimal]) -> int:
 
 
 def _scaled(value: Decimal, places: int) -> int:
-    return int(value.scaleb(places))
+    """``value · 10^places`` as an exact integer (``places`` ≥ the value's decimals)."""
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    magnitude = int("".join(map(str, digits))) * 10 ** (exponent + places)
+    return -magnitude if sign else magnitude
 
 
 def _ratio(value: Decimal) -> tuple[int, int]:
@@ -132,10 +136,12 @@ def _calculate(settlement: SettlementInput, calculated_at: datetime | None) -> R
         if _takes_part(obj, days, start, end):
             participants.append((i, obj, days))
             if days == 0:
+                then = ("fast beløp avgjør resten" if obj.has_fixed
+                        else "så det innbetalte krediteres")
                 warnings.append(Problem(
                     f"contract_objects[{i}]",
                     f"{obj.id} har ingen leiedager i perioden, men har a konto/korreksjon i den; "
-                    "objektet tar del med vekt 0, så det innbetalte krediteres."))
+                    f"objektet tar del med vekt 0, {then}."))
         else:
             left_out.append(obj.id)
     if left_out:

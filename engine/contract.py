@@ -14,6 +14,7 @@ ways in share every rule.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -30,6 +31,7 @@ from pydantic import (
     Field,
     StrictBool,
     ValidationError,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -57,8 +59,12 @@ from engine.validation import (
     validate_settings,
 )
 
-_NUMBER_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
-_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMBER_TEXT = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # ASCII digits only: «１２３» is text
+_DATE_TEXT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# Numerators, factors and percentages: enough for any real lease, and small enough that every
+# figure stays exact in Decimal's 28 digits wherever a display rounds it.
+MAX_NUMBER = 10**15
+MAX_NUMBER_DECIMALS = 10
 
 
 class _NotANumber(str):
@@ -101,12 +107,16 @@ def _to_number(value: Any) -> Decimal:
             raise _err("number", "«{v}» er ikke et tall (bruk punktum som desimaltegn)", v=value)
         value = Decimal(text)
     if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise _err("number", "«{v}» er ikke et tall", v=value)
-        return value
-    raise _err("number", "«{v}» er ikke et tall", v=value)
+        value = Decimal(value)
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise _err("number", "«{v}» er ikke et tall", v=value)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_NUMBER_DECIMALS:
+        raise _err("number", "«{v}» har for mange desimaler (høyst {n})", v=value,
+                   n=MAX_NUMBER_DECIMALS)
+    if abs(value) >= MAX_NUMBER:
+        raise _err("number", "«{v}» er et urimelig stort tall", v=value)
+    return value
 
 
 def _to_int(value: Any) -> int:
@@ -152,18 +162,43 @@ Text = Annotated[str, BeforeValidator(_to_text)]
 OptText = Annotated[str | None, BeforeValidator(_to_optional_text)]
 
 
+# Fields where null means something (an open end, no cap, an empty amount …); elsewhere a
+# null is read as "not given", so the field's default applies.
+_NULL_MEANS_SOMETHING = frozenset({
+    "amount", "end", "numerator_override", "cap", "fixed", "customer_id", "admin_fee",
+    "exported", "settlement_account_liable", "settlement_account_free", "value",
+})
+
+
 class _Edge(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        optional = {f.alias or name for name, f in cls.model_fields.items()
+                    if not f.is_required()}
+        return {k: v for k, v in data.items()
+                if not (v is None and k in optional and k not in _NULL_MEANS_SOMETHING)}
 
 
 class FeeIn(_Edge):
     mode: FeeMode = FeeMode.NONE
-    value: Number = Decimal(0)
+    value: Number | None = None
     vat_liable: StrictBool = True
 
+    @model_validator(mode="after")
+    def _value_given(self) -> FeeIn:
+        if self.mode is not FeeMode.NONE and self.value is None:
+            shown = "prosent" if self.mode is FeeMode.PERCENT else "beløp"
+            raise _err("fee", "Adm.honorar som {mode}: verdien mangler", mode=shown)
+        return self
+
     def domain(self) -> AdminFee:
-        return AdminFee(self.mode, self.value if self.mode is not FeeMode.NONE else Decimal(0),
-                        self.vat_liable)
+        value = self.value if self.mode is not FeeMode.NONE and self.value is not None else 0
+        return AdminFee(self.mode, Decimal(value), self.vat_liable)
 
 
 class SettingsIn(_Edge):
@@ -303,15 +338,21 @@ def _problems(prefix: str, error: ValidationError) -> list[Problem]:
     return out
 
 
-# Stand-ins for required fields that failed their own check, so that the record's other fields
-# are still checked in the same pass; problems about a stand-in are dropped (``_keep``).
+# Stand-ins for fields that failed their own check, so that the record's other fields are
+# still checked in the same pass; problems about a stand-in are dropped (``_keep``). Top-level
+# fields by name; fields of a nested record (an invoice, a fee) by (list or record, field).
 _STAND_INS: dict[str, Any] = {
     "id": "?", "account": "?", "object": "?", "numerator": 0, "amount": None,
-    "start": "2000-01-01", "from": "2000-01-01", "to": "2000-01-01",
-    "property": "", "property_object": "", "owner": "", "period_start": "2000-01-01",
-    "interval_months": 12, "denominator": 1,
+    "start": "2000-01-01", "property": "", "property_object": "", "owner": "",
+    "period_start": "2000-01-01", "interval_months": 12, "denominator": 1,
 }
-# A problem reported at the key field also involves the value fields (end before start).
+_NESTED_STAND_INS: dict[tuple[str, str], Any] = {
+    ("invoiced", "amount"): 0, ("invoiced", "from"): "2000-01-01",
+    ("invoiced", "to"): "2000-01-01", ("invoiced", "invoice_no"): "",
+    ("admin_fee", "mode"): "none", ("admin_fee", "value"): None,
+    ("admin_fee", "vat_liable"): True,
+}
+# A problem reported at one field also involves another (end before start).
 _INVOLVES = {"end": {"start"}}
 
 
@@ -319,7 +360,36 @@ _INVOLVES = {"end": {"start"}}
 class _Read:
     record: Any  # the validated edge model (with stand-ins when ``failed``), or None
     problems: list[Problem]
-    failed: frozenset[str] = frozenset()
+    failed: frozenset[str] = frozenset()  # "numerator", "invoiced[1]", "admin_fee"
+
+
+def _patch(raw: Mapping[str, Any], locs: list[tuple[int | str, ...]]) -> tuple[Any, set[str]]:
+    """``raw`` with each failing field replaced by a stand-in (or left out, so its default
+    applies); returns it with the names of what was replaced, as paths inside the record."""
+    patched: dict[str, Any] = copy.deepcopy(dict(raw))
+    failed: set[str] = set()
+    for loc in locs:
+        head = str(loc[0])
+        if len(loc) >= 2 and isinstance(patched.get(head), list | Mapping):
+            if len(loc) == 3 and isinstance(loc[1], int) and isinstance(patched[head], list):
+                element = patched[head][loc[1]]
+                key = (head, str(loc[2]))
+                if isinstance(element, dict) and key in _NESTED_STAND_INS:
+                    element[str(loc[2])] = _NESTED_STAND_INS[key]
+                    failed.add(f"{head}[{loc[1]}]")
+                    continue
+            if len(loc) == 2 and isinstance(patched[head], dict):
+                key = (head, str(loc[1]))
+                if key in _NESTED_STAND_INS:
+                    patched[head][str(loc[1])] = _NESTED_STAND_INS[key]
+                    failed.add(f"{head}.{loc[1]}")
+                    continue
+        failed.add(head)
+        if head in _STAND_INS:
+            patched[head] = _STAND_INS[head]
+        else:
+            patched.pop(head, None)
+    return patched, failed
 
 
 def _read(model: type[_Edge], raw: Any, where: str) -> _Read:
@@ -329,13 +399,11 @@ def _read(model: type[_Edge], raw: Any, where: str) -> _Read:
         problems = _problems(where, exc)
         if not isinstance(raw, Mapping):
             return _Read(None, problems)
-        failed = frozenset(str(e["loc"][0]) for e in exc.errors() if e["loc"])
-        patched = {k: v for k, v in raw.items() if k not in failed}
-        patched.update({k: _STAND_INS[k] for k in failed if k in _STAND_INS})
+        patched, failed = _patch(raw, [tuple(e["loc"]) for e in exc.errors() if e["loc"]])
         try:
-            return _Read(model.model_validate(patched), problems, failed)
+            return _Read(model.model_validate(patched), problems, frozenset(failed))
         except ValidationError:
-            return _Read(None, problems, failed)
+            return _Read(None, problems, frozenset(failed))
 
 
 def _keep(problems: list[Problem], failed: Mapping[str, frozenset[str]]) -> list[Problem]:
@@ -345,8 +413,9 @@ def _keep(problems: list[Problem], failed: Mapping[str, frozenset[str]]) -> list
         match = _RECORD_FIELD.match(problem.where)
         if match:
             fields = failed.get(match["record"], frozenset())
-            field = match["field"]
-            if field in fields or _INVOLVES.get(field, set()) & fields:
+            inner = problem.where[len(match["record"]) + 1:]
+            if any(inner == f or inner.startswith((f + ".", f + "[")) for f in fields) or (
+                    _INVOLVES.get(match["field"], set()) & fields):
                 continue
         out.append(problem)
     return out

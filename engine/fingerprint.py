@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any
 
 from engine.model import SettlementInput
+from engine.rounding import exact_text
 
 WORKFLOW_FIELDS = frozenset({"status", "exported", "do_not_invoice"})
 
@@ -38,8 +39,7 @@ def _canonical(value: Any) -> Any:
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, Decimal | int):
-        text = f"{Decimal(value).normalize():f}"
-        return "0" if text in ("-0", "0") else text
+        return exact_text(Decimal(value))
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, date):

@@ -6,6 +6,10 @@ calculation amounts travel as integer øre (``to_ore``/``from_ore``), which is b
 
     >>> money("1234.5")
     Decimal('1234.50')
+    >>> money("1.000")
+    Traceback (most recent call last):
+    ...
+    engine.money.MoneyError: «1.000» har mer enn to desimaler
     >>> money(0.1)
     Traceback (most recent call last):
     ...
@@ -17,6 +21,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
+# Far beyond any real ledger; also keeps every figure well inside exact Decimal arithmetic.
+MAX_KRONER = 10**15
 
 
 class MoneyError(ValueError):
@@ -42,8 +48,10 @@ def money(value: Decimal | int | str) -> Decimal:
     if not value.is_finite():
         raise MoneyError(f"«{value}» er ikke et beløp")
     exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2 and value != value.quantize(CENT):
+    if isinstance(exponent, int) and exponent < -2:
         raise MoneyError(f"«{value}» har mer enn to desimaler")
+    if abs(value) >= MAX_KRONER:
+        raise MoneyError(f"«{value}» er et urimelig stort beløp")
     return value.quantize(CENT) + Decimal("0.00")  # + 0.00 turns -0.00 into 0.00
 
 

@@ -56,6 +56,15 @@ def decimal_places(value: Fraction | Decimal, places: int, *, mode: Mode) -> Dec
     return result + Decimal(0).scaleb(-places)  # no -0.00
 
 
+def exact_text(value: Decimal) -> str:
+    """A decimal as plain text, exactly, trailing zeros cut: ``120.50`` → ``120.5``,
+    ``1E+2`` → ``100``, ``-0.0`` → ``0`` (``normalize`` would round past 28 digits)."""
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def split_largest_remainder(
     amount: int, weights: Sequence[int], denominator: int
 ) -> list[int]:

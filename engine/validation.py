@@ -47,7 +47,8 @@ def _fee_problems(fee: AdminFee, where: str) -> list[Problem]:
                         f"Adm.honorar {fmt(fee.value)} % må være mellom 0 og 100.")]
     if fee.mode is FeeMode.FIXED and fee.value < 0:
         return [Problem(f"{where}.value", "Adm.honorar kan ikke være negativt.")]
-    if fee.mode is FeeMode.FIXED and fee.value != fee.value.quantize(Decimal("0.01")):
+    exponent = fee.value.as_tuple().exponent
+    if fee.mode is FeeMode.FIXED and isinstance(exponent, int) and exponent < -2:
         return [Problem(f"{where}.value",
                         f"Adm.honorar {fmt(fee.value)} har mer enn to desimaler.")]
     return []
@@ -55,6 +56,13 @@ def _fee_problems(fee: AdminFee, where: str) -> list[Problem]:
 
 def validate_settings(settings: Settings) -> list[Problem]:
     out: list[Problem] = validate_period(settings.period_start, settings.interval_months)
+    if not out:
+        try:
+            period_end(settings.period_start, settings.interval_months)
+        except (ValueError, OverflowError):
+            out.append(Problem("settlement.period_start",
+                               f"Perioden fra {settings.period_start:%d.%m.%Y} går ut over "
+                               "kalenderen; sjekk årstallet."))
     if settings.denominator <= 0:
         out.append(Problem("settlement.denominator",
                            f"Nevner {fmt(settings.denominator)} må være større enn 0."))
@@ -104,8 +112,9 @@ def validate_contract_objects(objects: Sequence[tuple[int, ContractObject]]) -> 
                                "av dem."))
         for j, inv in enumerate(obj.invoiced):
             if inv.period_to < inv.period_from:
+                label = f"a konto-faktura {inv.invoice_no}".strip()
                 out.append(Problem(f"{at}.invoiced[{j}].to",
-                                   f"{obj.id}: a konto-faktura {inv.invoice_no} slutter "
+                                   f"{obj.id}: {label} slutter "
                                    f"{inv.period_to:%d.%m.%Y}, før den starter "
                                    f"{inv.period_from:%d.%m.%Y}."))
         if obj.admin_fee is not None:
