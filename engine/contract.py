@@ -50,7 +50,7 @@ from engine.model import (
 from engine.money import MoneyError, format_money, money
 from engine.problems import Problem
 from engine.result import Result
-from engine.rounding import Mode, decimal_places
+from engine.rounding import Mode, decimal_places, exact_text
 from engine.validation import (
     empty_amounts,
     validate_adjustments,
@@ -64,7 +64,7 @@ _DATE_TEXT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # Numerators, factors and percentages: enough for any real lease, and small enough that every
 # figure stays exact in Decimal's 28 digits wherever a display rounds it.
 MAX_NUMBER = 10**15
-MAX_NUMBER_DECIMALS = 10
+MAX_NUMBER_DECIMALS = 15  # Excel shows 15 significant digits
 
 
 class _NotANumber(str):
@@ -514,13 +514,11 @@ def parse_settlement(data: Any, *, require_amounts: bool = False
 
 def _quantity(value: Fraction | Decimal) -> str:
     """Non-money quantities: half up to 6 decimals, trailing zeros cut ("0.49589", "524.6")."""
-    text = f"{decimal_places(value, 6, mode=Mode.HALF_UP).normalize():f}"
-    return "0" if text in ("-0", "0") else text
+    return exact_text(decimal_places(value, 6, mode=Mode.HALF_UP))
 
 
 def _plain(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return "0" if text in ("-0", "0") else text
+    return exact_text(value)
 
 
 def _opt_money(value: Decimal | None) -> str | None:

@@ -29,7 +29,7 @@ from engine.model import (
 from engine.norwegian import format_number
 from engine.periods import overlap_days, period_end, validate_period
 from engine.problems import Problem
-from engine.rounding import Mode, decimal_places
+from engine.rounding import Mode, decimal_places, exact_text
 
 HUNDRED = Decimal(100)
 
@@ -38,7 +38,7 @@ def fmt(value: Decimal | Fraction | int) -> str:
     """A number as an accountant writes it in a message: 1 234,5 (exact, no float)."""
     if isinstance(value, Fraction):
         value = decimal_places(value, 6, mode=Mode.HALF_UP)
-    return format_number(Decimal(value).normalize() if value else Decimal(0))
+    return format_number(Decimal(exact_text(Decimal(value))))
 
 
 def _fee_problems(fee: AdminFee, where: str) -> list[Problem]:

@@ -85,6 +85,7 @@ def test_a_json_number_with_three_decimals_is_refused() -> None:
 
 @pytest.mark.parametrize("field,value", [
     ("numerator", "25.0000000000000000000000000000001"),
+    ("numerator", "1.0000000000000001"),
     ("numerator", "1E+999999"),
     ("numerator", 10**20),
 ])

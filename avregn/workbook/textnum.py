@@ -210,11 +210,12 @@ def amount_from_float(value: float) -> Decimal:
 
 
 def number_from_float(value: float) -> Decimal:
-    """A numeric cell's float as an exact number: the shortest decimal that is this float."""
+    """A numeric cell's float as the number the user sees: Excel keeps and shows 15
+    significant digits, so a formula's ``=0,1+0,2`` reads as 0,3, not 0,30000000000000004."""
     _finite(value, "et tall")
     if value.is_integer():
         return Decimal(int(value))
-    return _no_negative_zero(Decimal(repr(value)))
+    return _no_negative_zero(Decimal(f"{value:.15g}"))
 
 
 def _reject_other(value: object, what: str) -> None:
