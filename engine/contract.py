@@ -197,8 +197,9 @@ class FeeIn(_Edge):
         return self
 
     def domain(self) -> AdminFee:
-        value = self.value if self.mode is not FeeMode.NONE and self.value is not None else 0
-        return AdminFee(self.mode, Decimal(value), self.vat_liable)
+        if self.mode is FeeMode.NONE or self.value is None:
+            return AdminFee()  # no fee: its value and VAT flag mean nothing
+        return AdminFee(self.mode, self.value, self.vat_liable)
 
 
 class SettingsIn(_Edge):

@@ -417,3 +417,15 @@ def test_damaged_sheet_xml_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
     result = read_workbook(path)
     assert len(result.problems) == 1
     assert result.problems[0].where == "damaged.xlsx"
+
+
+def test_object_fee_with_its_own_vat_flag() -> None:
+    from avregn.workbook.reader import _Reader
+
+    reader = _Reader({}, False)
+    reader.fee_vat_liable = True
+    assert reader._fee("5 % uten mva") == {"mode": "percent", "value": Decimal(5),
+                                           "vat_liable": False}
+    reader.fee_vat_liable = False
+    assert reader._fee("1 500 med mva")["vat_liable"] is True
+    assert reader._fee("5 %")["vat_liable"] is False  # the settlement's

@@ -385,7 +385,9 @@ CONTRACT_OBJECTS = Table(
                help="Fakturert utenom systemet eller manuelt i perioden; trekkes fra som "
                     "«Annen a konto / korrigert»."),
         Column("Adm.honorar", "admin_fee", Kind.FEE, width=12, number_format=FMT_TEXT,
-               help="Tom = avregningens; «ingen»; en prosent (5 %) eller et beløp (1 500)."),
+               help="Tom = avregningens; «ingen»; en prosent (5 %) eller et beløp (1 500). "
+                    "Legg til «uten mva» eller «med mva» når honorarets mva skal avvike fra "
+                    "avregningens."),
         Column("Skal ikke faktureres", "do_not_invoice", Kind.FLAG, width=11,
                help="X: objektet beregnes, men faktureres ikke."),
         Column("Eksportert", "exported", Kind.TEXT, width=12, input=False,
@@ -693,17 +695,23 @@ def _decimal(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+FEE_VAT_SHOWN = "vat_shown"  # a writer's mark: the fee's VAT flag differs from the settlement's
+
+
 def fee_text(fee: Mapping[str, Any] | None) -> str | None:
-    """An admin fee as the *Adm.honorar* cell shows it: ``ingen``, ``5 %``, ``1 500,00``."""
+    """An admin fee as the *Adm.honorar* cell shows it: ``ingen``, ``5 %``, ``1 500,00``; with
+    ``med mva``/``uten mva`` when the writer marked that its VAT flag differs from the
+    settlement's (``FEE_VAT_SHOWN``)."""
     if fee is None:
         return None
     mode = fee.get("mode", "none")
     if mode == "none":
         return "ingen"
     value = _decimal(fee.get("value", 0))
-    if mode == "percent":
-        return f"{format_nb(value.normalize())} %"
-    return format_nb(value, 2)
+    text = f"{format_nb(value.normalize())} %" if mode == "percent" else format_nb(value, 2)
+    if fee.get(FEE_VAT_SHOWN):
+        text += " med mva" if fee.get("vat_liable", True) else " uten mva"
+    return text
 
 
 def cell_value(column: Column, value: Any) -> Any:

@@ -23,6 +23,20 @@ def _invoices(objects: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             for invoice in obj.get("invoiced") or ()]
 
 
+def _marked_fees(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Contract objects, their fee marked where its VAT flag differs from the settlement's
+    (the *Adm.honorar* cell then says «med mva»/«uten mva»)."""
+    default = (data["settlement"].get("admin_fee") or {}).get("vat_liable", True)
+    out = []
+    for obj in data.get("contract_objects") or ():
+        record = {k: v for k, v in obj.items() if k != "invoiced"}
+        fee = record.get("admin_fee")
+        if isinstance(fee, Mapping) and fee.get("vat_liable", True) != default:
+            record["admin_fee"] = {**fee, layout.FEE_VAT_SHOWN: True}
+        out.append(record)
+    return out
+
+
 def write_new_workbook(data: Mapping[str, Any], path: Path, *,
                        account_selection: Iterable[Mapping[str, str]] = (),
                        dated: date | None = None, backup: bool = True) -> Path:
@@ -34,8 +48,7 @@ def write_new_workbook(data: Mapping[str, Any], path: Path, *,
     if dated is not None:
         cost_sheet["A1"] = f"Dato: {dated:%d.%m.%Y}"
     objects = data.get("contract_objects") or ()
-    fill_table(wb[layout.BROK.name], layout.CONTRACT_OBJECTS,
-               [{k: v for k, v in o.items() if k != "invoiced"} for o in objects])
+    fill_table(wb[layout.BROK.name], layout.CONTRACT_OBJECTS, _marked_fees(data))
     fill_table(wb[layout.KONTRAKTSOBJEKT_KONTI.name], layout.ADJUSTMENTS,
                data.get("adjustments") or ())
     fill_table(wb[layout.A_KONTO.name], layout.INVOICES, _invoices(objects))

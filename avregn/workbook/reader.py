@@ -347,18 +347,24 @@ class _Reader:
         raise TextNumberError(f"«{_shown(raw)}» er ikke en dato")
 
     def _fee(self, raw: Any) -> dict[str, Any]:
+        vat = self.fee_vat_liable
         if isinstance(raw, str):
             text = normalise(raw)
+            # "5 % uten mva" / "1 500 med mva": the fee's own VAT liability, else the settlement's.
+            suffix = _FEE_VAT_SUFFIX.search(text)
+            if suffix:
+                vat = suffix.group(1).casefold() == "med"
+                text = text[:suffix.start()].strip()
+                raw = text
             if text.casefold() == "ingen":
-                return {"mode": "none", "value": Decimal(0), "vat_liable": self.fee_vat_liable}
+                return {"mode": "none", "value": Decimal(0), "vat_liable": vat}
             if text.endswith("%"):
-                return {"mode": "percent", "value": parse_percent(text),
-                        "vat_liable": self.fee_vat_liable}
+                return {"mode": "percent", "value": parse_percent(text), "vat_liable": vat}
         amount = parse_amount(raw)
         if not isinstance(raw, str) and 0 < abs(amount) < 1:
             raise TextNumberError(f"«{_shown(raw)}» er tvetydig (et honorar under én krone, "
                                   "eller en prosent?); skriv 5 % eller beløpet i kroner")
-        return {"mode": "fixed", "value": amount, "vat_liable": self.fee_vat_liable}
+        return {"mode": "fixed", "value": amount, "vat_liable": vat}
 
     # --- the settings form ---------------------------------------------------------------------
 
@@ -489,6 +495,7 @@ class _Reader:
                 self.locations[f"{path}.{sub}"] = cells[head]
 
 
+_FEE_VAT_SUFFIX = re.compile(r"\s+(med|uten)\s+mva\s*$", re.IGNORECASE)
 _FEE_PARTS = ("admin_fee.mode", "admin_fee.value", "admin_fee.vat_liable")
 
 
