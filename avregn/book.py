@@ -53,8 +53,9 @@ class BookPort(Protocol):
 class FileBook:
     """A settlement workbook on disk."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, *, backup: bool = True):
         self.path = Path(path)
+        self.backup = backup
         self._sheets: list[SheetContent] = []
         self._edits: dict[str, dict[str, CellValue]] = {}
         self._input: WorkbookInput | None = None
@@ -123,5 +124,5 @@ class FileBook:
                     current = edited
                 shutil.copyfile(current, tmp)
 
-        save_atomic(write, self.path)
+        save_atomic(write, self.path, backup=self.backup)
         self._sheets, self._edits, self._input, self._rows = [], {}, None, {}

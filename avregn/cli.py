@@ -139,7 +139,7 @@ def _report(outcome: Outcome, source: Path) -> None:
         print(f"Advarsel {where}{warning.message}")
 
 
-def _beregn(path: Path) -> Outcome:
+def _beregn(path: Path, *, backup: bool = True) -> Outcome:
     from rich.progress import Progress
 
     from avregn.actions import BEREGN_STEPS, beregn
@@ -155,7 +155,7 @@ def _beregn(path: Path) -> Outcome:
             bar.update(task, description=label, completed=len(started))
             started.append(label)
 
-        outcome = beregn(FileBook(path), now=_now(), progress=step)
+        outcome = beregn(FileBook(path, backup=backup), now=_now(), progress=step)
         bar.update(task, completed=BEREGN_STEPS)
     return outcome
 
@@ -322,7 +322,7 @@ def demo(
                              encoding="utf-8")
         workbook = directory / "avregning.xlsx"
         write_new_workbook(demo_data(), workbook, backup=False)
-        outcome = _beregn(workbook)
+        outcome = _beregn(workbook, backup=False)  # a fresh demo has no previous version
         if not outcome.ok or outcome.settlement is None or outcome.result is None:
             _report(outcome, workbook)
             return
