@@ -166,4 +166,4 @@ def _new_period(book: XlwingsBook) -> Outcome | list[str]:
     if book.path is None:
         return ["Lagre arbeidsboken som en fil først: Ny periode lager den nye arbeidsboken "
                 "ved siden av denne."]
-    return actions.new_period(book, None)
+    return actions.new_period(book, None, today=clock().date())

@@ -15,7 +15,9 @@ cannot read is a problem at its cell; nothing is skipped silently but empty rows
 
 Importing into a workbook merges by account number: amounts of accounts present are replaced,
 new accounts are appended, accounts of the workbook absent from the file are listed, not
-deleted. *Til fordeling* is edited value by value in place (spec §9b), never by deleting rows.
+deleted. An account in the file with an empty amount leaves the workbook's amount as it is
+(listed too): an empty cell never wipes a figure already typed. *Til fordeling* is edited value
+by value in place (spec §9b), never by deleting rows.
 """
 
 from __future__ import annotations
@@ -167,6 +169,7 @@ class MergePlan:
     replaced: tuple[str, ...]
     added: tuple[str, ...]
     absent: tuple[str, ...]
+    kept: tuple[str, ...] = ()  # in the file without an amount: the workbook's amount stays
 
 
 def _row_of(cell: str) -> int:
@@ -182,8 +185,11 @@ def plan_import(existing: Sequence[tuple[str, str]], imported: Sequence[AccountR
     edits: dict[str, Any] = {}
     replaced, added = [], []
     row = free_row
+    kept = []
     for line in imported:
-        if line.account in rows:
+        if line.account in rows and line.amount is None:
+            kept.append(line.account)  # an empty amount never blanks a figure already typed
+        elif line.account in rows:
             edits[table.cell("amount", rows[line.account])] = line.amount
             replaced.append(line.account)
         else:
@@ -194,4 +200,4 @@ def plan_import(existing: Sequence[tuple[str, str]], imported: Sequence[AccountR
             row += 1
     imported_accounts = {line.account for line in imported}
     absent = tuple(a for a, _ in existing if a not in imported_accounts)
-    return MergePlan(edits, tuple(replaced), tuple(added), absent)
+    return MergePlan(edits, tuple(replaced), tuple(added), absent, tuple(kept))

@@ -9,9 +9,10 @@ and stages what to write; it returns an ``Outcome`` — problems and warnings as
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import ParamSpec
 
@@ -90,8 +91,27 @@ def load(book: BookPort, *, require_amounts: bool = False) -> Loaded:
     settlement, parse_problems = (
         (None, []) if unreadable else parse_settlement(found.data, require_amounts=require_amounts)
     )
-    problems += found.relocate(parse_problems)
+    problems += found.relocate(_without_follow_ons(found, parse_problems))
     return Loaded(found, settlement if not problems else None, tuple(problems))
+
+
+def _without_follow_ons(found: WorkbookInput, problems: Sequence[Problem]) -> list[Problem]:
+    """When *Brøk* or *Til fordeling* could not be read at all (a moved column, a missing
+    sheet: reported at its header), every exception naming one of its objects or accounts would
+    also be "unknown" — noise that hides the one real problem."""
+    unreadable = set()
+    for sheet, table, field_name in ((layout.BROK.name, layout.CONTRACT_OBJECTS, "object"),
+                                     (layout.TIL_FORDELING.name, layout.COST_LINES, "account")):
+        sheet_name = found.locations.get(table.section, sheet).split("!")[0]
+        header = f"!{table.header_row}"
+        if any(p.where == sheet_name or (p.where.startswith(sheet_name + "!")
+                                         and p.where.endswith(header)
+                                         and p.where[len(sheet_name) + 1:-len(header)].isalpha())
+               for p in found.problems):
+            unreadable.add(field_name)
+    return [p for p in problems
+            if not (p.where.startswith("adjustments[")
+                    and p.where.rsplit(".", 1)[-1] in unreadable)]
 
 
 def _settings_sheet(found: WorkbookInput) -> str:
@@ -144,8 +164,16 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
         return _failed(f"{book.name}: ikke beregnet — rett disse feilene først.", loaded.problems)
     settlement = loaded.settlement
     state = read_status(book.read_sheet(layout.STATUS.name))
-    exported = [o.id for o in settlement.contract_objects if o.exported]
-    transition = apply(state.status, Action.CALCULATE, exported_objects=exported)
+    exported = [(i, o) for i, o in enumerate(settlement.contract_objects) if o.exported]
+    if exported:
+        return _failed(
+            f"{book.name}: ikke beregnet — objekter er allerede fakturert, og avregningen er "
+            "frosset. Rett med en korreksjon i en senere avregning.",
+            loaded.input.relocate([
+                Problem(f"contract_objects[{i}].exported",
+                        f"{o.id} er eksportert i bunt {o.exported}.") for i, o in exported]),
+        )
+    transition = apply(state.status, Action.CALCULATE)
     if transition.problem:
         return _failed(f"{book.name}: ikke beregnet.", [_at_status(transition.problem)])
     result, problems = try_calculate(settlement, calculated_at=now)
@@ -154,23 +182,20 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
             f"{book.name}: ikke beregnet — rett disse feilene først.",
             loaded.input.relocate(problems),
         )
+    warnings = loaded.input.relocate(result.warnings, drop_reported=False)
     book.write_sheets(
         [
             beregning_sheet(settlement, result),
-            status_sheet(settlement, result, transition.status, now),
+            status_sheet(settlement, result, transition.status, now, warnings),
         ]
     )
     _status_edit(book, loaded.input, transition.status)
     book.commit()
-    return Outcome(
-        True,
-        "Beregnet " + summary_line(settlement, result),
-        (),
-        tuple(loaded.input.relocate(result.warnings, drop_reported=False)),
-        settlement,
-        result,
-        transition.status,
-    )
+    message = "Beregnet " + summary_line(settlement, result)
+    if state.status not in (Status.LAGT_OPP, Status.BEREGNET):
+        message += (f" Status {STATUS_LABELS[state.status]} → {STATUS_LABELS[transition.status]}"
+                    "; lås eller merk fakturaklar på nytt når du har kontrollert.")
+    return Outcome(True, message, (), tuple(warnings), settlement, result, transition.status)
 
 
 STATUS_ACTIONS = {
@@ -205,7 +230,10 @@ def change_status(book: BookPort, action: Action, *, now: datetime) -> Outcome:
     result, problems = try_calculate(settlement, calculated_at=state.calculated_at)
     if result is None:
         return _failed(f"{book.name}: status er ikke endret.", loaded.input.relocate(problems))
-    book.write_sheets([status_sheet(settlement, result, transition.status, state.calculated_at)])
+    warnings = loaded.input.relocate(result.warnings, drop_reported=False)
+    book.write_sheets(
+        [status_sheet(settlement, result, transition.status, state.calculated_at, warnings)]
+    )
     _status_edit(book, loaded.input, transition.status)
     book.commit()
     return Outcome(
@@ -261,13 +289,18 @@ def set_do_not_invoice(book: BookPort, object_id: str, value: bool | None = None
         settlement = replace(settlement, contract_objects=objects_changed)
         result, _ = try_calculate(settlement, calculated_at=state.calculated_at)
         if result is not None:
+            warnings = found.relocate(result.warnings, drop_reported=False)
             book.write_sheets(
                 [
                     beregning_sheet(settlement, result),
-                    status_sheet(settlement, result, state.status, state.calculated_at),
+                    status_sheet(settlement, result, state.status, state.calculated_at,
+                                 warnings),
                 ]
             )
             outcome_result = result
+    if outcome_result is None and state.fingerprint:
+        message += (" Beregning er ikke oppdatert: inndata er endret siden beregningen. "
+                    "Beregn på nytt (avregn beregn).")
     book.commit()
     return Outcome(True, message, settlement=settlement, result=outcome_result, status=state.status)
 
@@ -348,13 +381,17 @@ def import_accounts(book: BookPort, source: Path) -> Outcome:
     plan = plan_import(_existing_accounts(found), imported, _free_row(book, sheet_name))
     book.set_values({sheet_name: plan.edits})
     book.commit()
-    warnings: tuple[Problem, ...] = ()
+    warnings: list[Problem] = []
     if plan.absent:
-        warnings = (Problem(sheet_name, "Ikke i filen (beholdt uendret): "
-                                        + ", ".join(plan.absent) + "."),)
+        warnings.append(Problem(sheet_name, "Ikke i filen (beholdt uendret): "
+                                + ", ".join(plan.absent) + "."))
+    if plan.kept:
+        warnings.append(Problem(sheet_name, "Uten beløp i filen (arbeidsbokens beløp beholdt): "
+                                + ", ".join(plan.kept) + "."))
+
     return Outcome(True, f"Importerte {len(imported)} kontoer fra {source.name}: "
                          f"{len(plan.replaced)} beløp erstattet, {len(plan.added)} nye kontoer.",
-                   warnings=warnings)
+                   warnings=tuple(warnings))
 
 
 @_saving
@@ -378,7 +415,7 @@ def delete_zero_accounts(book: BookPort) -> Outcome:
             for column in table.columns:
                 edits[sheet_name][table.cell(column.field, row)] = None
     adjustment_sheet = found.locations.get("adjustments", layout.KONTRAKTSOBJEKT_KONTI.name)
-    cleared = 0
+    cleared: list[str] = []
     for k, adjustment in enumerate(found.data.get("adjustments") or ()):
         if adjustment.get("account") in zero:
             cell = found.locations[f"adjustments[{k}]"].partition("!")[2]
@@ -386,14 +423,16 @@ def delete_zero_accounts(book: BookPort) -> Outcome:
             for column in layout.ADJUSTMENTS.columns:
                 edits.setdefault(adjustment_sheet.split("!")[0], {})[
                     layout.ADJUSTMENTS.cell(column.field, row)] = None
-            cleared += 1
+            cleared.append(f"{adjustment.get('object')}/{adjustment.get('account')}")
     if not zero:
         return Outcome(True, "Ingen kontoer med 0 i beløp.")
     book.set_values(edits)
     book.commit()
-    extra = f" og {cleared} unntak i Kontraktsobjekt konti" if cleared else ""
-    return Outcome(True, f"Slettet {len(zero)} kontoer med 0 i beløp{extra}: "
-                         + ", ".join(zero) + ".")
+    message = f"Slettet {len(zero)} kontoer med 0 i beløp: " + ", ".join(zero) + "."
+    if cleared:
+        message += (f" Også slettet {len(cleared)} unntak i Kontraktsobjekt konti "
+                    "(objekt/konto): " + ", ".join(cleared) + ".")
+    return Outcome(True, message)
 
 
 @_saving
@@ -424,7 +463,7 @@ def fetch_accounts(book: BookPort) -> Outcome:
 
 
 @_saving
-def new_period(book: BookPort, dest: Path | None) -> Outcome:
+def new_period(book: BookPort, dest: Path | None, *, today: date | None = None) -> Outcome:
     """«Ny periode»: a new workbook for the next period, with what §4 carries forward."""
     from avregn.workbook.new_book import write_new_workbook
     from engine.contract import input_to_json
@@ -441,12 +480,15 @@ def new_period(book: BookPort, dest: Path | None) -> Outcome:
         if book.path is None:
             return _failed("Lagre arbeidsboken først, eller oppgi hvor den nye skal lagres.", [])
         base = book.path
-        # A new workbook from the template: .xlsx, whatever the old one was (it holds no VBA).
-        dest = base.with_name(f"{base.stem}-{start:%Y-%m}.xlsx")
+        # A new workbook from the template: .xlsx, whatever the old one was (it holds no VBA);
+        # avregning-2024-01 is followed by avregning-2025-01, not avregning-2024-01-2025-01.
+        stem = re.sub(r"-\d{4}-\d{2}$", "", base.stem)
+        dest = base.with_name(f"{stem}-{start:%Y-%m}.xlsx")
     if dest.exists():
         return _failed(f"{dest} finnes allerede; velg et annet navn med --ut.", [])
     write_new_workbook(input_to_json(following), dest,
-                       account_selection=loaded.input.account_selection, backup=False)
+                       account_selection=loaded.input.account_selection, backup=False,
+                       dated=today)
     end = period_end(start, following.settings.interval_months)
     return Outcome(True, f"Ny periode {start:%d.%m.%Y}–{end:%d.%m.%Y} laget: {dest} "
                          f"({len(following.contract_objects)} objekter, "

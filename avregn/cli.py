@@ -129,10 +129,8 @@ def _now() -> datetime:
 def _report(outcome: Outcome, source: Path) -> None:
     """An action's outcome: problems as ``file:where: message`` (exit 1), else the summary."""
     if not outcome.ok:
-        if outcome.problems:
-            raise Failed(str(outcome.source or source), outcome.problems,
-                         message=outcome.message)
-        raise Failed(str(source), [Problem("", outcome.message)])
+        # The message names the workbook already; the problems get file:Sheet!Cell each.
+        raise Failed(str(outcome.source or source), outcome.problems, message=outcome.message)
     print(outcome.message)
     for warning in outcome.warnings:
         where = f"{warning.where}: " if warning.where else ""
@@ -215,6 +213,8 @@ def ikke_fakturer(
     from avregn.actions import set_do_not_invoice
     from avregn.book import FileBook
 
+    if angre and veksle:
+        raise typer.BadParameter("bruk enten --angre eller --veksle, ikke begge")
     value = None if veksle else not angre
     _guard(lambda: _report(set_do_not_invoice(FileBook(_existing(workbook)), object_id, value),
                            workbook))
@@ -231,7 +231,8 @@ def ny_periode(
     from avregn.actions import new_period
     from avregn.book import FileBook
 
-    _guard(lambda: _report(new_period(FileBook(_existing(workbook)), ut), workbook))
+    _guard(lambda: _report(new_period(FileBook(_existing(workbook)), ut, today=_now().date()),
+                           workbook))
 
 
 konti_app = typer.Typer(help="Kontoene i Til fordeling: eksport, import, opprydding.",
@@ -321,7 +322,7 @@ def demo(
         json_path.write_text(json.dumps(demo_data(), ensure_ascii=False, indent=2) + "\n",
                              encoding="utf-8")
         workbook = directory / "avregning.xlsx"
-        write_new_workbook(demo_data(), workbook, backup=False)
+        write_new_workbook(demo_data(), workbook, backup=False, dated=_now().date())
         outcome = _beregn(workbook, backup=False)  # a fresh demo has no previous version
         if not outcome.ok or outcome.settlement is None or outcome.result is None:
             _report(outcome, workbook)
@@ -349,7 +350,7 @@ def print_result(settlement: SettlementInput, result: Result, console: Console |
                          else "right", overflow="fold")
     for o in result.objects:
         obj = names[o.id]
-        table.add_row(o.id, obj.contract_name or obj.name, number(o.weighted_numerator, 2),
+        table.add_row(o.id, obj.contract_name or obj.name, number(o.weighted_numerator, 4),
                       nok(o.share), nok(o.total), nok(o.invoiced + o.correction), nok(o.rest),
                       nok(o.admin_fee), nok(o.vat), INVOICE_STATUS_LABELS[o.invoice_status])
     console.print(table)
@@ -375,7 +376,7 @@ def print_result(settlement: SettlementInput, result: Result, console: Console |
     for label, *values in rows:
         summary.add_row(label, *(nok(v) for v in values))
     console.print(summary)
-    console.print(f"Sum tellere / nevner: {number(result.weighted_numerator_sum, 2)} / "
+    console.print(f"Sum tellere / nevner: {number(result.weighted_numerator_sum, 4)} / "
                   f"{number(result.denominator)} {result.denominator_label}")
     for warning in result.warnings:
         console.print(f"[yellow]Advarsel[/] {warning}")

@@ -27,6 +27,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
+from engine.customer_ids import is_valid_customer_id
 from engine.fingerprint import fingerprint
 from engine.model import (
     Adjustment,
@@ -150,11 +151,11 @@ def _calculate(settlement: SettlementInput, calculated_at: datetime | None) -> R
             "Uten leiedager eller innbetalinger i perioden, holdt utenfor: "
             + ", ".join(left_out) + "."))
     participant_ids = {obj.id for _, obj, _ in participants}
-    without_customer = [obj.id for _, obj, _ in participants if not obj.customer_id]
-    if without_customer:
+    warnings += _master_data_warnings(participants)
+    if not participants:
         warnings.append(Problem("contract_objects",
-                                "Mangler kunde-id (trengs for fakturagrunnlaget): "
-                                + ", ".join(without_customer) + "."))
+                                "Ingen kontraktsobjekter tar del i perioden; hele kostnaden er "
+                                "eiers."))
 
     # Adjustments by (object, account); those of left-out objects are ignored with a warning.
     adjustments: dict[tuple[str, str], Adjustment] = {}
@@ -378,6 +379,29 @@ def _calculate(settlement: SettlementInput, calculated_at: datetime | None) -> R
         accounts=tuple(account_results), objects=tuple(objects),
         allocations=tuple(allocations), summary=summary,
     )
+
+
+def _master_data_warnings(participants: list[tuple[int, ContractObject, int]]
+                          ) -> list[Problem]:
+    """What will stop the invoice basis later, said now: customer ids, and an a konto invoice
+    listed twice for one object (it would be counted twice)."""
+    out = []
+    for i, obj, _ in participants:
+        if not obj.customer_id:
+            out.append(Problem(f"contract_objects[{i}].customer_id",
+                               f"{obj.id} mangler kunde-id (trengs for fakturagrunnlaget)."))
+        elif not is_valid_customer_id(obj.customer_id):
+            out.append(Problem(f"contract_objects[{i}].customer_id",
+                               f"{obj.id}: kunde-id {obj.customer_id} er verken et gyldig "
+                               "organisasjonsnummer eller fødselsnummer."))
+        seen: set[str] = set()
+        for m, inv in enumerate(obj.invoiced):
+            if inv.invoice_no and inv.invoice_no in seen:
+                out.append(Problem(f"contract_objects[{i}].invoiced[{m}].invoice_no",
+                                   f"{obj.id}: a konto-faktura {inv.invoice_no} står flere "
+                                   "ganger og telles hver gang; er den ført dobbelt?"))
+            seen.add(inv.invoice_no)
+    return out
 
 
 def _prorate(amount_ore: int, interval_months: int, days: int, period_days: int) -> int:

@@ -325,9 +325,25 @@ def _path(prefix: str, loc: Sequence[int | str]) -> str:
     return out
 
 
+# What an accountant calls a field (the workbook's headers), for "… mangler".
+FIELD_LABELS = {
+    "settlement": "Avregningen", "cost_lines": "Til fordeling", "contract_objects": "Brøk",
+    "property": "Eiendom", "property_object": "Eiendomsobjekt", "owner": "Eier",
+    "period_start": "Periodestart", "interval_months": "Avregningsintervall",
+    "denominator": "Nevner", "account": "KontoNr", "amount": "Beløp", "id": "Id",
+    "object": "Id", "start": "Start", "numerator": "Teller", "from": "Fra", "to": "Til",
+    "mode": "Adm.honorar type",
+}
+
+
 def _problems(prefix: str, error: ValidationError) -> list[Problem]:
     out = []
     for e in error.errors(include_url=False):
+        if e["type"] == "missing" and e["loc"]:
+            field = str(e["loc"][-1])
+            label = FIELD_LABELS.get(field, field)
+            out.append(Problem(_path(prefix, e["loc"]), f"{label} mangler; fyll den ut."))
+            continue
         template = _MESSAGES.get(e["type"])
         if template:
             ctx = dict(e.get("ctx") or {})

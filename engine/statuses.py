@@ -46,7 +46,7 @@ STATUS_LABELS: Mapping[Status, str] = MappingProxyType(
 
 INVOICE_STATUS_LABELS: Mapping[InvoiceStatus, str] = MappingProxyType(
     {
-        InvoiceStatus.READY: "Fakturaklar",
+        InvoiceStatus.READY: "Faktureres",
         InvoiceStatus.BELOW_MINIMUM: "Under minstebeløp",
         InvoiceStatus.DO_NOT_INVOICE: "Skal ikke faktureres",
         InvoiceStatus.NOTHING_TO_INVOICE: "Ingenting å fakturere",

@@ -191,7 +191,7 @@ def empty_amounts(lines: Sequence[tuple[int, CostLine]]) -> list[Problem]:
             label = f"{line.account} {line.name}".strip()
             out.append(Problem(f"cost_lines[{i}].amount",
                                f"Konto {label} har tomt beløp; fyll inn årets beløp (0 hvis "
-                               "ingen kostnad) eller slett linjen."))
+                               "ingen kostnad), eller tøm raden."))
     return out
 
 

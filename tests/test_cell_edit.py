@@ -818,3 +818,288 @@ def test_libreoffice_reads_the_edited_sheet(book: Path, tmp_path: Path) -> None:
     assert rows[3][5] == hyperlink  # text, not a link
     assert [rows[r][6] for r in (3, 4, 5)] == ["7", "500", "100"]  # G5, G6 still formulas
     assert rows[7][0] == "Bjørk & Sønn" and rows[7][26] == "TRUE"
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel tables grow over rows written right below them
+# ---------------------------------------------------------------------------------------------
+
+COST_SHEET = "Til fordeling"
+
+
+@pytest.fixture(scope="module")
+def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The settlement template filled with the demo data: «Kostnadslinjer» is A3:F11."""
+    from avregn.demo import demo_data
+    from avregn.workbook.new_book import write_new_workbook
+
+    path = tmp_path_factory.mktemp("demo") / "Avregning.xlsx"
+    write_new_workbook(demo_data(), path, backup=False)
+    return path
+
+
+@pytest.fixture
+def demo_book(demo_master: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "user" / "Avregning.xlsx"
+    path.parent.mkdir()
+    shutil.copy(demo_master, path)
+    return path
+
+
+def table_parts(path: Path) -> dict[str, str]:
+    """Table name → its part."""
+    parts = read_parts(path)
+    return {
+        SafeET.fromstring(data).get("displayName"): name
+        for name, data in parts.items()
+        if name.startswith("xl/tables/")
+    }
+
+
+def sheet_part(path: Path, sheet: str) -> str:
+    """The worksheet part of ``sheet`` (openpyxl-written books number them in tab order)."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    part = f"xl/worksheets/sheet{wb.sheetnames.index(sheet) + 1}.xml"
+    wb.close()
+    assert part in read_parts(path)
+    return part
+
+
+def table_refs(path: Path, sheet: str, name: str) -> tuple[str, str | None]:
+    table = openpyxl.load_workbook(path)[sheet].tables[name]
+    return table.ref, table.autoFilter.ref if table.autoFilter is not None else None
+
+
+def test_accounts_appended_below_the_table_grow_it(demo_book: Path, tmp_path: Path) -> None:
+    original = tmp_path / "original.xlsx"
+    shutil.copy(demo_book, original)
+    assert table_refs(demo_book, COST_SHEET, "Kostnadslinjer") == ("A3:F11", "A3:F11")
+    result = edit_workbook(
+        demo_book,
+        {COST_SHEET: {"A12": "6500", "B12": "Kontorrekvisita", "A13": "6510", "B13": "Porto"}},
+        backup=False,
+    )
+    table_part = table_parts(original)["Kostnadslinjer"]
+    changed = {sheet_part(original, COST_SHEET), table_part}
+    assert result.grown_tables == ("Kostnadslinjer A3:F13",) and result.warnings == ()
+    assert set(result.changed_parts) == changed
+    # Every other part, the other four tables' included, is byte-identical.
+    assert_only_changed(original, demo_book, changed)
+    assert len(table_parts(original)) == 5
+    assert_package_consistent(demo_book)
+    before, after = read_parts(original)[table_part], read_parts(demo_book)[table_part]
+    assert after == before.replace(b'ref="A3:F11"', b'ref="A3:F13"')  # only the two refs
+    assert before.count(b'ref="A3:F11"') == 2
+    assert table_refs(demo_book, COST_SHEET, "Kostnadslinjer") == ("A3:F13", "A3:F13")
+    ws = openpyxl.load_workbook(demo_book)[COST_SHEET]
+    assert [ws[ref].value for ref in ("A12", "B12", "A13", "B13")] == [
+        "6500",
+        "Kontorrekvisita",
+        "6510",
+        "Porto",
+    ]
+    # Writing into the grown table's last row again changes nothing more; the row after grows.
+    again = edit_workbook(demo_book, {COST_SHEET: {"C13": 10, "C14": 20}}, backup=False)
+    assert again.grown_tables == ("Kostnadslinjer A3:F14",)
+    assert table_refs(demo_book, COST_SHEET, "Kostnadslinjer") == ("A3:F14", "A3:F14")
+
+
+@pytest.mark.parametrize(
+    ("cells", "grown"),
+    [
+        ({"A12": "6500", "A14": "6510"}, "A3:F12"),  # row 13 is a gap: row 14 stays out
+        ({"A13": "6500", "B14": "x"}, None),  # row 12 is a gap: nothing grows
+        ({"G12": "utenfor", "H13": 1}, None),  # right of the table's columns
+        ({"F12": False, "A13": "6510"}, "A3:F13"),  # a FALSE is a value
+        ({"A12": None, "B12": "", "C13": None}, None),  # clearing never grows a table
+        ({"C5": 1, "A12": "6500", "C12": None}, "A3:F12"),  # edits inside count for nothing
+    ],
+)
+def test_only_a_block_of_rows_right_below_the_table_joins_it(
+    demo_book: Path, out: Path, cells: dict, grown: str | None
+) -> None:
+    result = edit(demo_book, out, {COST_SHEET: cells})
+    table_part = table_parts(demo_book)["Kostnadslinjer"]
+    if grown is None:
+        assert result.grown_tables == ()
+        assert table_part not in result.changed_parts
+        assert read_parts(out)[table_part] == read_parts(demo_book)[table_part]
+        assert table_refs(out, COST_SHEET, "Kostnadslinjer") == ("A3:F11", "A3:F11")
+    else:
+        assert result.grown_tables == (f"Kostnadslinjer {grown}",)
+        assert table_refs(out, COST_SHEET, "Kostnadslinjer") == (grown, grown)
+    assert result.warnings == ()
+
+
+def test_growth_can_be_turned_off(demo_book: Path, out: Path) -> None:
+    out.parent.mkdir(parents=True)
+    result = set_cell_values(demo_book, out, {COST_SHEET: {"A12": "6500"}}, grow_tables=False)
+    assert result.grown_tables == () and result.changed_parts == [sheet_part(out, COST_SHEET)]
+    assert table_refs(out, COST_SHEET, "Kostnadslinjer") == ("A3:F11", "A3:F11")
+    in_place = edit_workbook(demo_book, {COST_SHEET: {"A12": "6500"}}, grow_tables=False)
+    assert in_place.grown_tables == ()
+    assert table_refs(demo_book, COST_SHEET, "Kostnadslinjer") == ("A3:F11", "A3:F11")
+
+
+def test_tables_on_other_sheets_and_several_at_once(demo_book: Path, out: Path) -> None:
+    result = edit(
+        demo_book,
+        out,
+        {
+            COST_SHEET: {"A12": "6500"},
+            "Kontovalg": {"A12": "6500", "B12": "Kontorrekvisita"},
+            "Brøk": {"A13": "K9"},  # a gap below A3:P11
+        },
+    )
+    assert sorted(result.grown_tables) == ["Kontovalgliste A3:B12", "Kostnadslinjer A3:F12"]
+    names = table_parts(demo_book)
+    grown = {names["Kontovalgliste"], names["Kostnadslinjer"]}
+    assert grown <= set(result.changed_parts) and names["Kontraktsobjekter"] not in grown
+    assert table_refs(out, "Kontovalg", "Kontovalgliste") == ("A3:B12", "A3:B12")
+
+
+def _with_table_xml(book: Path, tmp_path: Path, change) -> Path:
+    parts = read_parts(book)
+    parts["xl/tables/table1.xml"] = change(parts["xl/tables/table1.xml"].decode()).encode()
+    target = tmp_path / "tabell.xlsx"
+    write_parts(target, parts)
+    return target
+
+
+def test_sort_state_and_prefixes_follow_the_table(book: Path, tmp_path: Path, out: Path) -> None:
+    def change(xml: str) -> str:
+        xml = xml.replace(
+            '<autoFilter ref="A3:F6" />',
+            '<autoFilter ref=\'A3:F6\'><sortState ref="A4:F6"><sortCondition ref="C4:C6"/>'
+            '</sortState></autoFilter><sortState ref="A4:F6"/>',
+        )
+        xml = re.sub(r"<(/?)(\w)", r"<\1x:\2", xml)  # every element prefixed
+        return xml.replace('xmlns="', 'xmlns:x="')
+
+    target = _with_table_xml(book, tmp_path, change)
+    result = edit(target, out, {"Brøk": {"A7": "K4", "B8": "Gullsmed"}})
+    assert result.grown_tables == ("Objekter A3:F8",)
+    before = read_parts(target)["xl/tables/table1.xml"].decode()
+    after = read_parts(out)["xl/tables/table1.xml"].decode()
+    assert "<x:table " in after and '<x:autoFilter ref="A3:F8">' in after
+    expected = (
+        before.replace('ref="A3:F6"', 'ref="A3:F8"')
+        .replace("ref='A3:F6'", 'ref="A3:F8"')
+        .replace('ref="A4:F6"', 'ref="A4:F8"')
+    )
+    assert after == expected  # the sortCondition and everything else as it was
+    assert '<x:sortCondition ref="C4:C6"/>' in after
+    assert table_refs(out, "Brøk", "Objekter") == ("A3:F8", "A3:F8")
+
+
+@pytest.mark.parametrize(
+    ("attrs", "message"),
+    [
+        ('totalsRowCount="1"', "summeringsrad"),
+        ('totalsRowCount="x"', "summeringsrad"),  # unreadable: treated as one
+        ('tableType="queryTable"', "spørring"),
+    ],
+)
+def test_tables_with_a_totals_row_or_a_query_do_not_grow(
+    book: Path, tmp_path: Path, out: Path, attrs: str, message: str
+) -> None:
+    target = _with_table_xml(
+        book, tmp_path, lambda x: x.replace(' headerRowCount="1"', f" {attrs}")
+    )
+    result = edit(target, out, {"Brøk": {"A7": "K4", "A8": "K5"}})
+    assert result.grown_tables == () and result.changed_parts == [SHEET1]
+    assert [w.where for w in result.warnings] == ["Brøk!A7:F8"]
+    assert message in result.warnings[0].message and "«Objekter»" in result.warnings[0].message
+    assert read_parts(out)["xl/tables/table1.xml"] == read_parts(target)["xl/tables/table1.xml"]
+
+
+def test_totals_row_shown_once_but_hidden_now_does_not_stop_growth(
+    book: Path, tmp_path: Path, out: Path
+) -> None:
+    # totalsRowShown only says the row was shown at some time; totalsRowCount="0": not there.
+    target = _with_table_xml(
+        book, tmp_path, lambda x: x.replace(' headerRowCount="1"', ' totalsRowShown="1"')
+    )
+    assert edit(target, out, {"Brøk": {"A7": "K4"}}).grown_tables == ("Objekter A3:F7",)
+
+
+def build_stacked(folder: Path, obstacle: str) -> Path:
+    """*Ark*: the table «Liste» A1:C2 and, at row 5, another table or merged cells."""
+    folder.mkdir(parents=True, exist_ok=True)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Ark"
+    for col, header in enumerate(["Id", "Navn", "Beløp"], 1):
+        ws.cell(row=1, column=col, value=header)
+    ws["A2"] = "a"
+    ws.add_table(Table(displayName="Liste", ref="A1:C2"))
+    if obstacle == "table":
+        ws["C5"], ws["D5"], ws["C6"] = "Nr", "Tekst", 1
+        ws.add_table(Table(displayName="Andre", ref="C5:D6"))
+    else:
+        ws["C5"] = "sammen"
+        ws.merge_cells("C5:D5")
+    path = folder / "stablet.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("obstacle", "named"), [("table", "tabellen «Andre» (C5:D6)"), ("merge", "celler (C5:D5)")]
+)
+def test_a_table_does_not_grow_into_what_lies_below_it(
+    tmp_path: Path, out: Path, obstacle: str, named: str
+) -> None:
+    target = build_stacked(tmp_path / "user", obstacle)
+    result = edit(target, out, {"Ark": {"A3": "b", "A4": "c", "A5": "d"}})
+    assert result.grown_tables == ()
+    assert [w.where for w in result.warnings] == ["Ark!A3:C5"]
+    assert named in result.warnings[0].message and "«Liste»" in result.warnings[0].message
+    assert_only_changed(target, out, {SHEET1})
+    # Up to the row above it is fine.
+    result = edit(target, out, {"Ark": {"A3": "b", "B4": "c"}})
+    assert result.grown_tables == ("Liste A1:C4",) and result.warnings == ()
+    tables = openpyxl.load_workbook(out)["Ark"].tables
+    assert tables["Liste"].ref == "A1:C4"
+    if obstacle == "table":
+        assert tables["Andre"].ref == "C5:D6"
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_sees_the_grown_table(demo_book: Path, tmp_path: Path) -> None:
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    # Our own fresh workbook (never a user's) may go through openpyxl to get test formulas.
+    wb = openpyxl.load_workbook(demo_book)
+    wb[COST_SHEET]["H1"] = "=SUM(Kostnadslinjer[Beløp])"
+    wb[COST_SHEET]["H2"] = "=COUNTA(Kostnadslinjer[KontoNr])"
+    wb.save(demo_book)
+    result = edit_workbook(
+        demo_book,
+        {COST_SHEET: {"A12": "6500", "C12": 1000, "A13": "6510", "C13": Decimal("5.25")}},
+        backup=False,
+    )
+    assert result.grown_tables == ("Kostnadslinjer A3:F13",)
+    outdir = tmp_path / "lo"
+    run = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(outdir),
+            str(demo_book),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    converted = outdir / "Avregning.xlsx"
+    assert converted.exists(), run.stdout + run.stderr
+    ws = openpyxl.load_workbook(converted, data_only=True)[COST_SHEET]
+    assert ws.tables["Kostnadslinjer"].ref == "A3:F13"
+    assert ws["H1"].value == pytest.approx(448688.25 + 1005.25)  # the new rows are summed
+    assert ws["H2"].value == 10

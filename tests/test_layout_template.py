@@ -4,6 +4,7 @@ the one the layout builds today."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -94,6 +95,65 @@ def test_kinds_have_the_formats_excel_stores() -> None:
                 assert col.number_format == "@", col.header  # "5 %" must stay text
             if col.kind is Kind.PERCENT:
                 assert col.number_format.endswith("%"), col.header
+
+
+_DANGLING_DECIMAL = re.compile(r"\.#+(?![0#?])")  # "0.##": Excel shows 150 as "150,"
+
+
+def _number_formats() -> list[tuple[str, str]]:
+    return [(col.header, col.number_format) for _, block in layout.blocks()
+            for col in (block.fields if isinstance(block, Form) else block.columns)]
+
+
+def test_no_number_format_shows_a_dangling_decimal_comma(wb: openpyxl.Workbook) -> None:
+    assert _DANGLING_DECIMAL.search("#,##0.####") and _DANGLING_DECIMAL.search("0.##%")
+    assert not _DANGLING_DECIMAL.search("0.00##%") and not _DANGLING_DECIMAL.search("#,##0.00")
+    for header, fmt in _number_formats():
+        assert not _DANGLING_DECIMAL.search(fmt), (header, fmt)
+    used = {cell.number_format for ws in wb.worksheets for row in ws.iter_rows() for cell in row}
+    used |= {dim.number_format for ws in wb.worksheets for dim in ws.column_dimensions.values()}
+    assert not [fmt for fmt in used if _DANGLING_DECIMAL.search(fmt)]
+
+
+def test_calculation_numerators_show_whole_numbers_without_a_comma() -> None:
+    assert layout.CALCULATION.column("numerator").number_format == "General"
+    assert layout.CALCULATION.column("weighted_numerator").number_format == "#,##0.0000"
+
+
+@pytest.mark.parametrize("typed", ["fast", "Fast", "fast beløp", "FAST  BELØP", "beløp",
+                                   "fixed"])
+def test_admin_fee_type_reads_fast_as_amount(typed: str) -> None:
+    assert layout.SETTINGS.column("admin_fee.mode").code(typed) == "fixed"
+
+
+def test_admin_fee_type_list_offers_only_the_labels(wb: openpyxl.Workbook) -> None:
+    column = layout.SETTINGS.column("admin_fee.mode")
+    assert column.list_values == ("ingen", "prosent", "beløp")
+    assert column.code("fastpris") is None and column.code("prosent") == "percent"
+    lists = {dv.formula1 for dv in wb["Avregning"].data_validations.dataValidation}
+    assert '"ingen,prosent,beløp"' in lists
+    assert not [f for f in lists if "fast" in f.casefold()]
+
+
+def test_status_sheet_says_when_it_was_last_calculated() -> None:
+    column = layout.STATUS_FORM.column("calculated_at")
+    assert column.header == "Sist beregnet"
+    assert column.header not in {c.label for c in layout.STATUSES}
+
+
+def _user_texts() -> list[str]:
+    texts = [t.text for s in layout.SHEETS for t in s.texts] + [s.help for s in layout.SHEETS]
+    for _, block in layout.blocks():
+        for col in block.fields if isinstance(block, Form) else block.columns:
+            texts += [col.header, col.help]
+    return texts
+
+
+def test_input_rows_are_emptied_not_deleted() -> None:
+    texts = _user_texts()
+    assert not [t for t in texts if re.search(r"slett (linjen|raden)", t, re.IGNORECASE)]
+    guide = " ".join(t for t in texts if "Ikke slett rader" in t)
+    assert "tøm cellene i stedet" in guide
 
 
 def test_status_blocks_do_not_overlap() -> None:
@@ -213,6 +273,27 @@ def test_styles_comments_and_panes(wb: openpyxl.Workbook) -> None:
     assert brok["J"].fill.fgColor.rgb.endswith("FFF2CC")
     assert brok["P"].fill.fgColor.rgb.endswith("EDEDED")  # Eksportert: set by avregn
     assert wb["Avregning"][layout.SETTINGS.cell("status")].fill.fgColor.rgb.endswith("EDEDED")
+
+
+def test_wrapped_header_rows_are_two_lines_high(wb: openpyxl.Workbook) -> None:
+    for sheet in layout.SHEETS:
+        ws = wb[sheet.name]
+        for block in sheet.blocks:
+            if isinstance(block, Table):
+                assert ws.row_dimensions[block.header_row].height == template.HEADER_ROW_HEIGHT
+                assert ws.row_dimensions[block.header_row].customHeight, sheet.name
+    assert template.HEADER_ROW_HEIGHT >= 30
+
+
+@pytest.mark.parametrize("name", ["Avregning", "Brøk", "Til fordeling", "Kontraktsobjekt konti",
+                                  "A konto", "Kontovalg"])
+def test_input_sheets_print_one_page_wide(wb: openpyxl.Workbook, name: str) -> None:
+    """Brøk printed on four pages: landscape A4, one page wide, as many down as needed."""
+    ws = wb[name]
+    assert ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.paperSize) == 9  # A4
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
 
 
 def test_instructions_on_the_first_sheet(wb: openpyxl.Workbook) -> None:

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -401,6 +402,38 @@ def test_save_atomic_new_file_and_no_backup(tmp_path: Path) -> None:
     assert save_atomic(lambda tmp: tmp.write_bytes(b"1"), dest) is None
     assert save_atomic(lambda tmp: tmp.write_bytes(b"2"), dest, backup=False) is None
     assert dest.read_bytes() == b"2" and not backup_path(dest).exists()
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test, and put the old one back."""
+    old = os.umask(0o022)
+    os.umask(old)
+    yield os.umask
+    os.umask(old)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_save_atomic_new_file_gets_the_umask_mode(tmp_path: Path, umask, mask: int,
+                                                  mode: int) -> None:
+    umask(mask)
+    dest = tmp_path / "ny.xlsx"
+    save_atomic(lambda tmp: tmp.write_bytes(b"1"), dest)
+    assert (dest.stat().st_mode & 0o777) == mode
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+@pytest.mark.parametrize("kept", [0o640, 0o600, 0o664])
+def test_save_atomic_existing_file_keeps_its_mode(tmp_path: Path, umask, kept: int) -> None:
+    umask(0o022)
+    dest = tmp_path / "Avregning.xlsx"
+    dest.write_bytes(b"old")
+    os.chmod(dest, kept)
+    save_atomic(lambda tmp: tmp.write_bytes(b"new"), dest)
+    assert dest.read_bytes() == b"new"
+    assert (dest.stat().st_mode & 0o777) == kept
+    assert (backup_path(dest).stat().st_mode & 0o777) == kept
 
 
 @pytest.mark.parametrize("lock", ["~$Avregning.xlsx", ".~lock.Avregning.xlsx#"])

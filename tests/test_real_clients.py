@@ -61,7 +61,7 @@ def test_libreoffice_finds_the_engines_figures(tmp_path: Path) -> None:
         '=HYPERLINK("http://x","klikk")'
     summary = {r[0]: r for r in rows if r and r[0] in ("Til fordeling", "Leietakers del",
                                                        "PHUS AS")}
-    sum_col = 1 + [k for _, k in layout.SUMMARY_COLUMNS].index("sum")
+    sum_col = layout.CALCULATION.index("total") - 1  # the summary stands under its columns
     assert Decimal(summary["Til fordeling"][sum_col]) == outcome.result.summary.costs
     assert Decimal(summary["Leietakers del"][sum_col]) == outcome.result.summary.tenants.sum
     assert Decimal(summary["PHUS AS"][sum_col]) == outcome.result.summary.owner.sum

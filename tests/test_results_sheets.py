@@ -64,7 +64,7 @@ def test_summary_rows_balance() -> None:
     settlement, result = _demo()
     content = beregning_sheet(settlement, result)
     labels = {row[0].value: row for row in content.rows if row}
-    sum_col = 1 + [k for _, k in layout.SUMMARY_COLUMNS].index("sum")
+    sum_col = layout.CALCULATION.index("total") - 1  # the summary stands under its columns
     total = labels["Til fordeling"][sum_col].value
     tenants = labels["Leietakers del"][sum_col].value
     owner = labels[settlement.settings.owner][sum_col].value
@@ -98,3 +98,15 @@ def test_status_reads_back() -> None:
 def test_missing_status_sheet_means_lagt_opp() -> None:
     assert read_status(None).status is Status.LAGT_OPP
     assert read_status([["nothing"]]).fingerprint is None
+
+
+def test_tenants_row_is_the_total_of_the_object_columns() -> None:
+    settlement, result = _demo()
+    content = beregning_sheet(settlement, result)
+    table = layout.CALCULATION
+    objects = content.rows[table.first_data_row - 1: table.first_data_row - 1 + 8]
+    tenants = next(row for row in content.rows if row and row[0].value == "Leietakers del")
+    for field in ("distributed", "share", "total", "invoiced", "correction", "rest",
+                  "admin_fee"):
+        col = table.index(field) - 1
+        assert tenants[col].value == sum(row[col].value for row in objects), field

@@ -216,7 +216,7 @@ def test_labels() -> None:
     ]
     assert label(Status.LAAST) == "Låst"
     assert INVOICE_STATUS_LABELS == {
-        InvoiceStatus.READY: "Fakturaklar",
+        InvoiceStatus.READY: "Faktureres",
         InvoiceStatus.BELOW_MINIMUM: "Under minstebeløp",
         InvoiceStatus.DO_NOT_INVOICE: "Skal ikke faktureres",
         InvoiceStatus.NOTHING_TO_INVOICE: "Ingenting å fakturere",

@@ -121,6 +121,54 @@ def test_rejection_message_names_the_text_as_typed() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("12,000", "«12,000» har mer enn to desimaler, eller komma er brukt som "
+                   "tusenskilletegn: skriv 12 000 eller 12,00"),
+        ("1,500", "«1,500» har mer enn to desimaler, eller komma er brukt som "
+                  "tusenskilletegn: skriv 1 500 eller 1,50"),
+        ("1,230", "«1,230» har mer enn to desimaler, eller komma er brukt som "
+                  "tusenskilletegn: skriv 1 230 eller 1,23"),
+        ("-12,000", "«-12,000» har mer enn to desimaler, eller komma er brukt som "
+                    "tusenskilletegn: skriv -12 000 eller -12,00"),
+        ("kr 999,000", "«kr 999,000» har mer enn to desimaler, eller komma er brukt som "
+                       "tusenskilletegn: skriv 999 000 eller 999,00"),
+        ("1,234", "«1,234» har mer enn to desimaler, eller komma er brukt som "
+                  "tusenskilletegn: skriv 1 234 eller et beløp med høyst to desimaler"),
+        ("1 234,000", "«1 234,000» har mer enn to desimaler: skriv 1 234,00"),
+        ("12,5000", "«12,5000» har mer enn to desimaler: skriv 12,50"),
+        ("1,234.500", "«1,234.500» har mer enn to desimaler: skriv 1 234,50"),
+        ("0,000", "«0,000» har mer enn to desimaler: skriv 0,00"),
+        ("0,005", "«0,005» har mer enn to desimaler"),
+    ],
+)
+def test_amount_with_three_decimals_is_refused_never_guessed(text: str, message: str) -> None:
+    """``12,000`` is 12 the Norwegian way and 12 000 the English way: for money, ask."""
+    with pytest.raises(TextNumberError) as caught:
+        parse_amount(text)
+    assert caught.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1.500", "1500.00"), ("12.000", "12000.00"), ("1,50", "1.50"), ("12,00", "12.00")],
+)
+def test_amount_thousands_dot_and_two_decimals_still_read(text: str, expected: str) -> None:
+    assert str(parse_amount(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("12,000", "12.000"), ("1,500", "1.500"), ("1,230", "1.230"), ("1.500", "1500"),
+     ("0,005", "0.005"), ("1 234,000", "1234.000")],
+)
+def test_numbers_and_percent_keep_every_digit(text: str, expected: str) -> None:
+    assert str(parse_number(text)) == expected
+    assert str(parse_percent(text)) == expected
+    assert str(parse_percent(text + " %")) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("120,5", "120.5"),

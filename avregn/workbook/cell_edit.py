@@ -38,9 +38,22 @@ the table column's name) unless the new text is that name; dates Excel cannot st
 non-finite numbers. Overwriting the anchor cell of a *shared* formula turns the other cells of
 that group into ordinary formulas (translated to their position) so they keep working.
 
-Not done here: growing an Excel table (or its autofilter) to cover rows written below it — the
-table part is not edited; rows are never deleted or moved; comments, hyperlinks, merged ranges
-and validations are left as they are.
+Excel tables grow as they do when the user types under them (``grow_tables``, on by default):
+when the edits write a value into the row right below a table's last row, inside the table's
+columns, the table takes that row in — and every further row directly below that also gets a
+value there; the first row without one ends it. The ``ref`` of ``<table>``, of its
+``<autoFilter>`` and of a ``<sortState>`` that ended at the table's last row move down; nothing
+else in the table part changes (edited as text, like the sheets), and tables that do not grow
+are not touched. Tables never shrink, and clearing cells never grows one. A table is left as it
+is, with a warning in ``EditResult.warnings``, when it has a totals row (Excel would insert the
+new rows *above* it, which would mean moving cells — we never move cells), when it is bound to
+a query or an XML map, or when the grown range would run into another table, a pivot table,
+merged cells, a multi-cell array formula or the sheet's own autofilter (Excel refuses all of
+those inside a table). Calculated columns are not filled into the new rows: a new row has only
+the values written.
+
+Not done here: rows are never deleted or moved; comments, hyperlinks, merged ranges and
+validations are left as they are.
 """
 
 from __future__ import annotations
@@ -86,6 +99,7 @@ from engine.problems import Problem
 CellValue = str | int | float | Decimal | date | datetime | bool | None
 
 RT_TABLE = REL_NS + "/table"
+RT_PIVOT_TABLE = REL_NS + "/pivotTable"
 MAX_ROW = 1_048_576
 MAX_COL = 16_384
 
@@ -114,13 +128,14 @@ class EditResult:
     changed_parts: list[str] = field(default_factory=list)
     removed_parts: list[str] = field(default_factory=list)
     backup: Path | None = None  # set by edit_workbook
+    grown_tables: tuple[str, ...] = ()  # "Kostnadslinjer A3:F13": each grown table, new ref
+    # Things the user should know that did not stop the edit (a table that could not grow).
+    warnings: tuple[Problem, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
 # Cell references and values
 # --------------------------------------------------------------------------------------------
-
-
 
 
 def _ref(row: int, col: int) -> str:
@@ -272,6 +287,8 @@ class _SheetEditor:
         self.fragments: list[str] = []  # rewritten XML, re-parsed before writing
         self.touched: list[tuple[int, int]] = []  # (row, col) of cells written or cleared
         self.col_styles: list[tuple[int, int, str]] = []
+        # Multi-cell array formulas and data tables: (area, ref as written).
+        self.array_areas: list[tuple[tuple[int, int, int, int], str]] = []
 
     # -- the whole sheet --------------------------------------------------------------------
 
@@ -315,10 +332,10 @@ class _SheetEditor:
         pattern = re.compile(
             rf"<{re.escape(self.p)}f\s[^>]*?\bt\s*=\s*[\"'](?:array|dataTable)[\"'][^>]*>"
         )
-        areas = []
+        areas = self.array_areas
         for m in pattern.finditer(self.text):
-            ref = _get_attr(m.group(0), "ref")
-            area = _parse_range(ref) if ref else None
+            ref = _get_attr(m.group(0), "ref") or ""
+            area = _parse_range(ref)
             if area is not None and (area[0], area[1]) != (area[2], area[3]):
                 areas.append((area, ref))
         for (r1, c1, r2, c2), ref in areas:
@@ -644,21 +661,218 @@ def _date1904(pkg: _Package, wb: _Workbook) -> bool:
     return pr is not None and pr.get("date1904") in ("1", "true")
 
 
-def _table_headers(pkg: _Package, sheet_part: str) -> dict[tuple[int, int], str | None]:
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """An Excel table on a sheet, as its part says."""
+
+    part: str  # zip member name
+    name: str  # displayName: the name formulas use
+    area: tuple[int, int, int, int]
+    header_rows: int
+    totals_rows: int  # -1: unreadable (treated as "has one")
+    table_type: str
+    columns: tuple[str | None, ...]
+
+
+def _count(value: str | None, default: int) -> int:
+    if value is None:
+        return default
+    return int(value) if value.strip().isdigit() else -1
+
+
+def _sheet_tables(pkg: _Package, sheet_part: str) -> list[_Table]:
+    """The sheet's Excel tables, in the order of its relationships."""
+    tables: list[_Table] = []
+    for rel in pkg.rels(sheet_part):
+        part = None if rel.type != RT_TABLE or rel.external else pkg.find(rel.part)
+        if part is None:
+            continue
+        root = _parse(pkg.read(part), part)
+        area = _parse_range(root.get("ref", ""))
+        if area is None:
+            continue
+        tables.append(
+            _Table(
+                part=part,
+                name=root.get("displayName") or root.get("name") or part,
+                area=area,
+                header_rows=_count(root.get("headerRowCount"), 1),
+                totals_rows=_count(root.get("totalsRowCount"), 0),
+                table_type=root.get("tableType", "worksheet"),
+                columns=tuple(c.get("name") for c in root.iter(f"{_M}tableColumn")),
+            )
+        )
+    return tables
+
+
+def _table_headers(tables: list[_Table]) -> dict[tuple[int, int], str | None]:
     """Header cells of the sheet's Excel tables → the column name Excel expects there."""
     headers: dict[tuple[int, int], str | None] = {}
-    for rel in pkg.rels(sheet_part):
-        if rel.type != RT_TABLE or rel.external or pkg.find(rel.part) is None:
+    for table in tables:
+        if table.header_rows == 0:
             continue
-        table = _parse(pkg.read(rel.part), rel.part)
-        area = _parse_range(table.get("ref", ""))
-        if area is None or table.get("headerRowCount", "1") == "0":
-            continue
-        names = [c.get("name") for c in table.iter(f"{_M}tableColumn")]
-        r1, c1, _, c2 = area
+        r1, c1, _, c2 = table.area
+        names = table.columns
         for col in range(c1, c2 + 1):
             headers[(r1, col)] = names[col - c1] if col - c1 < len(names) else None
     return headers
+
+
+# --------------------------------------------------------------------------------------------
+# Growing tables down over rows written right below them
+# --------------------------------------------------------------------------------------------
+
+_Area = tuple[int, int, int, int]
+
+
+def _area_ref(area: _Area) -> str:
+    return f"{_ref(area[0], area[1])}:{_ref(area[2], area[3])}"
+
+
+def _overlaps(a: _Area, b: _Area) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _rows_below(table: _Table, rows: dict[int, dict[int, _Value]]) -> int:
+    """The last row of the block of rows right below ``table`` that get a value in its
+    columns (the table's own last row if the row below gets none)."""
+    _, c1, last, c2 = table.area
+    while True:
+        cells = rows.get(last + 1)
+        if not cells or not any(
+            c1 <= col <= c2 and value.text is not None for col, value in cells.items()
+        ):
+            return last
+        last += 1
+
+
+def _obstacles(
+    pkg: _Package, sheet_part: str, editor: _SheetEditor, tables: list[_Table]
+) -> list[tuple[_Area, str]]:
+    """What a table may not grow into, with how to name it to the user."""
+    found: list[tuple[_Area, str]] = [
+        (t.area, f"tabellen «{t.name}» ({_area_ref(t.area)})") for t in tables
+    ]
+    found += [(area, f"en matriseformel ({ref})") for area, ref in editor.array_areas]
+    p = re.escape(editor.p)
+    pattern = re.compile(rf"<{p}(mergeCell|autoFilter)({_ATTRS})\s*/?>")
+    for m in pattern.finditer(editor.text):
+        ref = _get_attr(m.group(2), "ref") or ""
+        area = _parse_range(ref)
+        if area is None:
+            continue
+        what = "sammenslåtte celler" if m.group(1) == "mergeCell" else "arkets autofilter"
+        found.append((area, f"{what} ({ref})"))
+    for rel in pkg.rels(sheet_part):
+        part = None if rel.type != RT_PIVOT_TABLE or rel.external else pkg.find(rel.part)
+        if part is None:
+            continue
+        root = _parse(pkg.read(part), part)
+        location = root.find(f"{_M}location")
+        ref = location.get("ref", "") if location is not None else ""
+        area = _parse_range(ref)
+        if area is not None:
+            found.append((area, f"pivottabellen «{root.get('name', '')}» ({ref})"))
+    return found
+
+
+def _move_end_row(tag: str, old_last: int, new_last: int) -> str:
+    """``tag`` with its ``ref`` ending at ``new_last`` if it ended at ``old_last``."""
+    ref = _get_attr(tag, "ref")
+    area = _parse_range(ref) if ref else None
+    if area is None or area[2] != old_last:
+        return tag
+    return _set_attr(tag, "ref", _area_ref((area[0], area[1], new_last, area[3])))
+
+
+def _grown_table_part(data: bytes, table: _Table, new_last: int) -> bytes:
+    """The table part with the ``ref`` of ``<table>``, its ``<autoFilter>`` and ``<sortState>``
+    moved down to ``new_last``; every other byte as it was."""
+    text, encoding = _decode(data)
+    p = _root_prefix(text, "table")
+    m = _start_tag(p, "table").search(text)
+    if m is None:
+        raise WorkbookError(
+            Problem(table.part, "Fant ikke <table> i tabelldelen; filen er skadet.")
+        )
+    old_last = table.area[2]
+    tag = _move_end_row(m.group(0), old_last, new_last)
+    # autoFilter and sortState come before tableColumns; sortState may sit in the autoFilter.
+    columns = re.compile(rf"<{re.escape(p)}tableColumns[\s/>]").search(text, m.end())
+    stop = columns.start() if columns is not None else len(text)
+    head = text[m.end() : stop]
+    head = _start_tag(p, "autoFilter").sub(
+        lambda f: _move_end_row(f.group(0), old_last, new_last), head, count=1
+    )
+    head = _start_tag(p, "sortState").sub(
+        lambda f: _move_end_row(f.group(0), old_last, new_last), head
+    )
+    new = (text[: m.start()] + tag + head + text[stop:]).encode(encoding)
+    root = _parse(new, table.part)
+    expected = _area_ref((*table.area[:2], new_last, table.area[3]))
+    if root.get("ref") != expected:  # e.g. a ref spelled in a way _set_attr did not find
+        raise WorkbookError(
+            Problem(table.part, f"Kunne ikke utvide tabellen «{table.name}»; filen er uvanlig.")
+        )
+    return new
+
+
+def _grow_tables(
+    pkg: _Package,
+    sheet: _Sheet,
+    sheet_part: str,
+    editor: _SheetEditor,
+    tables: list[_Table],
+) -> tuple[dict[str, bytes], list[str], list[Problem]]:
+    """New table parts for the tables that take in rows written right below them, what grew
+    ("Kostnadslinjer A3:F13") and warnings for those that could not."""
+    changed: dict[str, bytes] = {}
+    grown: list[str] = []
+    warnings: list[Problem] = []
+    obstacles: list[tuple[_Area, str]] | None = None
+    for table in tables:
+        r1, c1, r2, c2 = table.area
+        last = _rows_below(table, editor.edits)
+        if last == r2:
+            continue
+        below = (r2 + 1, c1, last, c2)
+        where = f"{sheet.name}!{_area_ref(below)}"
+        if table.totals_rows != 0:
+            # Excel puts new rows above the totals row; we would have to move cells for that.
+            warnings.append(
+                Problem(
+                    where,
+                    f"Tabellen «{table.name}» har en summeringsrad, så radene under den ble ikke "
+                    "en del av tabellen. Flytt dem inn over summeringsraden i Excel om de skal "
+                    "være med.",
+                )
+            )
+            continue
+        if table.table_type != "worksheet":
+            warnings.append(
+                Problem(
+                    where,
+                    f"Tabellen «{table.name}» er koblet til en spørring eller XML-kilde og ble "
+                    "ikke utvidet over radene under den.",
+                )
+            )
+            continue
+        if obstacles is None:
+            obstacles = _obstacles(pkg, sheet_part, editor, tables)
+        blocking = [what for area, what in obstacles if _overlaps(area, below)]
+        if blocking:
+            warnings.append(
+                Problem(
+                    where,
+                    f"Tabellen «{table.name}» ble ikke utvidet over radene under den, fordi den "
+                    f"da ville overlappe {blocking[0]}. Utvid tabellen i Excel om de skal være "
+                    "med.",
+                )
+            )
+            continue
+        changed[table.part] = _grown_table_part(pkg.read(table.part), table, last)
+        grown.append(f"{table.name} {_area_ref((r1, c1, last, c2))}")
+    return changed, grown, warnings
 
 
 def _sheets_by_name(
@@ -694,11 +908,17 @@ def _normalise(
 
 
 def set_cell_values(
-    target: Path, out: Path, edits: Mapping[str, Mapping[str, CellValue]]
+    target: Path,
+    out: Path,
+    edits: Mapping[str, Mapping[str, CellValue]],
+    *,
+    grow_tables: bool = True,
 ) -> EditResult:
     """Write a copy of ``target`` to ``out`` with the given cells set.
 
     ``edits`` maps a sheet name (matched case-insensitively, as Excel does) to ``{"C7": value}``.
+    With ``grow_tables`` an Excel table takes in the rows written right below it (see the
+    module docstring); ``EditResult.grown_tables`` says which grew, ``warnings`` which could not.
     Raises ``WorkbookError`` (Norwegian problems) for a missing sheet, a refused cell or a value
     Excel cannot hold, before anything is written; ValueError/TypeError for malformed
     arguments. ``out`` must differ from ``target``; ``edit_workbook`` edits in place.
@@ -712,13 +932,15 @@ def set_cell_values(
         raise WorkbookError(problems)
     with zipfile.ZipFile(target) as zf:
         pkg = _Package(zf, target.name)
-        return _edit_package(pkg, wanted, out)
+        return _edit_package(pkg, wanted, out, grow_tables=grow_tables)
 
 
 def _edit_package(
     pkg: _Package,
     wanted: dict[str, tuple[str, dict[tuple[int, int], CellValue]]],
     out: Path,
+    *,
+    grow_tables: bool,
 ) -> EditResult:
     wb = _read_workbook(pkg)
     by_name = _sheets_by_name(pkg, wb, wanted)
@@ -752,10 +974,16 @@ def _edit_package(
             continue
         assert sheet.part is not None
         part = pkg.find(sheet.part) or sheet.part
-        editor = _SheetEditor(pkg.read(part), sheet.name, rows, _table_headers(pkg, part))
+        tables = _sheet_tables(pkg, part)
+        editor = _SheetEditor(pkg.read(part), sheet.name, rows, _table_headers(tables))
         changed[part] = editor.run()
         result.cells += editor.cells
         result.formulas_overwritten += editor.formulas
+        if grow_tables and tables:
+            parts, grown, warnings = _grow_tables(pkg, sheet, part, editor, tables)
+            changed.update(parts)
+            result.grown_tables += tuple(grown)
+            result.warnings += tuple(warnings)
 
     removed: set[str] = set()
     calc_rel = wb.rel_of_type(RT_CALC_CHAIN)
@@ -786,7 +1014,11 @@ def _edit_package(
 
 
 def edit_workbook(
-    workbook: Path, edits: Mapping[str, Mapping[str, CellValue]], *, backup: bool = True
+    workbook: Path,
+    edits: Mapping[str, Mapping[str, CellValue]],
+    *,
+    backup: bool = True,
+    grow_tables: bool = True,
 ) -> EditResult:
     """``set_cell_values`` on ``workbook`` in place, atomically, keeping the previous version
     as ``<name>.forrige.<ext>`` (see ``package.save_atomic``). Raises ``WorkbookLocked`` while
@@ -804,7 +1036,7 @@ def edit_workbook(
     results: list[EditResult] = []
 
     def write(tmp: Path) -> None:
-        results.append(set_cell_values(workbook, tmp, edits))
+        results.append(set_cell_values(workbook, tmp, edits, grow_tables=grow_tables))
 
     made = save_atomic(write, workbook, backup=backup)
     results[0].backup = made

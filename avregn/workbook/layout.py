@@ -20,7 +20,8 @@ Kinds and how a cell is read (the reader applies this; ``cell_value`` writes the
 * ``date`` — a date cell, an Excel serial number, or text ``dd.mm.åååå`` / ``åååå-mm-dd``.
 * ``bool-x`` — ``X`` for yes, empty for no (``Ja``/``Nei`` are accepted too).
 * ``yes-no`` — ``Ja``/``Nei`` (``X`` accepted as yes); empty means the column's default.
-* ``enum`` — one of the column's Norwegian choices (case-insensitive) or its contract code.
+* ``enum`` — one of the column's Norwegian choices (case-insensitive), a synonym the list does
+  not offer (``fast`` / ``fast beløp`` for the admin fee's ``beløp``) or its contract code.
 * ``fee`` — a contract object's admin fee override: empty (the settlement's), ``ingen``, a
   percentage with ``%`` (``5 %``) or an amount (``1 500``). The cell is formatted as text, so
   Excel never turns ``5 %`` into 0.05; a numeric cell is an amount.
@@ -43,8 +44,11 @@ from typing import Any
 from engine.norwegian import format_number
 
 # Number formats in the en-US form Excel stores (a Norwegian Excel shows 1 234,50 / 31.12.2024).
+# Never a "." followed only by "#" ("0.##"): Excel then shows a whole number with a dangling
+# decimal comma ("150,"). Use General or fixed decimals ("0.00##" is fine).
 FMT_MONEY = "#,##0.00"
 FMT_NUMBER = "General"
+FMT_DECIMALS_4 = "#,##0.0000"  # fixed decimals: "#,##0.####" shows 150 as "150," in Excel
 FMT_INTEGER = "0"
 FMT_PERCENT = "0.00##%"
 FMT_DATE = "dd.mm.yyyy"
@@ -78,6 +82,8 @@ class Choice:
 
     label: str
     value: str
+    # Other words read as this choice but not offered in the list (``fast`` for ``beløp``).
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +113,12 @@ class Column:
         return ()
 
     def code(self, label: str) -> str | None:
-        """The contract code of a choice, matching the label or the code case-insensitively."""
+        """The contract code of a choice, matching the label, an alias or the code
+        case-insensitively."""
         wanted = " ".join(label.split()).casefold()
         for choice in self.choices:
-            if wanted in (choice.label.casefold(), choice.value.casefold()):
+            if wanted in (choice.label.casefold(), choice.value.casefold(),
+                          *(alias.casefold() for alias in choice.aliases)):
                 return choice.value
         return None
 
@@ -258,11 +266,12 @@ class Sheet:
 
 LEVELS = (Choice("selskap", "company"), Choice("eiendom", "property"),
           Choice("eiendomsobjekt", "object"))
-FEE_MODES = (Choice("ingen", "none"), Choice("prosent", "percent"), Choice("beløp", "fixed"))
+FEE_MODES = (Choice("ingen", "none"), Choice("prosent", "percent"),
+             Choice("beløp", "fixed", aliases=("fast", "fast beløp")))
 STATUSES = (Choice("Lagt opp", "lagt_opp"), Choice("Beregnet", "beregnet"),
             Choice("Låst", "laast"), Choice("Fakturaklar", "fakturaklar"),
             Choice("Skal ikke faktureres", "skal_ikke_faktureres"))
-INVOICE_STATUSES = (Choice("Fakturaklar", "ready"), Choice("Under minstebeløp", "below_minimum"),
+INVOICE_STATUSES = (Choice("Faktureres", "ready"), Choice("Under minstebeløp", "below_minimum"),
                     Choice("Skal ikke faktureres", "do_not_invoice"),
                     Choice("Ingenting å fakturere", "nothing_to_invoice"))
 
@@ -541,10 +550,11 @@ CALCULATION = Table(
         Column("Kontrakt", "contract_name", Kind.TEXT, width=26, input=False),
         Column("Kontraktsobjekt", "name", Kind.TEXT, width=22, input=False),
         Column("Id", "id", Kind.TEXT, width=10, input=False),
-        Column("Teller", "numerator", Kind.NUMBER, width=10, input=False,
+        Column("Teller", "numerator", Kind.NUMBER, width=10, number_format=FMT_NUMBER,
+               input=False,
                help="Telleren brukt i avregningen (overstyrt teller når den er satt)."),
         Column("Vektet teller", "weighted_numerator", Kind.NUMBER, width=11,
-               number_format="#,##0.####", input=False,
+               number_format=FMT_DECIMALS_4, input=False,
                help="Teller × dager i perioden / periodens dager."),
         Column("Fordelt", "distributed", Kind.MONEY, number_format=FMT_MONEY, input=False,
                help="Objektets del av kostnadene før andelsavtaler, tak og fast."),
@@ -611,7 +621,8 @@ STATUS_FORM = Form(
         Column("Periode", "period", Kind.TEXT, input=False,
                help="Fra–til, f.eks. 01.01.2024–31.12.2024."),
         Column("Status", "status", Kind.ENUM, choices=STATUSES, input=False),
-        Column("Beregnet", "calculated_at", Kind.DATE, number_format=FMT_DATETIME, input=False),
+        Column("Sist beregnet", "calculated_at", Kind.DATE, number_format=FMT_DATETIME,
+               input=False),
         Column("Fingeravtrykk", "fingerprint", Kind.TEXT, input=False,
                help="Inndataenes fingeravtrykk; endres når inndata endres."),
         Column("Antall objekter", "object_count", Kind.INTEGER, input=False),

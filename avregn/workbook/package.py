@@ -46,9 +46,11 @@ from __future__ import annotations
 import codecs
 import contextlib
 import copy
+import errno
 import os
 import posixpath
 import re
+import secrets
 import shutil
 import sys
 import tempfile
@@ -1210,7 +1212,9 @@ def save_atomic(write: Callable[[Path], None], dest: Path, *, backup: bool = Tru
 
     The temporary file lives in ``dest``'s folder (so ``os.replace`` cannot cross file
     systems) and is flushed to disk first; with ``backup`` the previous ``dest`` is kept as
-    ``backup_path(dest)``. Returns the backup's path (None if there was nothing to back up).
+    ``backup_path(dest)``. An existing ``dest`` keeps its permissions; a new one gets those of
+    any new file (0o666 less the umask). Returns the backup's path (None if there was nothing
+    to back up).
     Raises ``WorkbookLocked`` when Excel/LibreOffice has the file open, ``WorkbookError`` for
     other failures to write; on any failure ``dest`` is unchanged and the temp file is gone.
     """
@@ -1227,13 +1231,11 @@ def save_atomic(write: Callable[[Path], None], dest: Path, *, backup: bool = Tru
         )
     folder = dest.parent
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=dest.suffix, dir=folder)
+        tmp = _new_temp_file(folder, dest.suffix)
     except PermissionError as exc:
         raise WorkbookError(
             Problem(dest.name, f"Har ikke skrivetilgang til mappen «{folder}».")
         ) from exc
-    os.close(fd)
-    tmp = Path(tmp_name)
     made_backup: Path | None = None
     try:
         write(tmp)
@@ -1241,7 +1243,7 @@ def save_atomic(write: Callable[[Path], None], dest: Path, *, backup: bool = Tru
             os.fsync(fh.fileno())
         if dest.exists():
             with contextlib.suppress(OSError):
-                shutil.copymode(dest, tmp)  # keep the user's permissions, not mkstemp's 0600
+                shutil.copymode(dest, tmp)  # keep the user's permissions
             if backup:
                 made_backup = _make_backup(dest)
         try:
@@ -1261,6 +1263,23 @@ def save_atomic(write: Callable[[Path], None], dest: Path, *, backup: bool = Tru
         _unlink_quietly(tmp)
         raise
     return made_backup
+
+
+def _new_temp_file(folder: Path, suffix: str) -> Path:
+    """An empty new file in ``folder`` with the mode any program's new file gets: 0o666 less
+    the umask (and the folder's default ACL), not ``mkstemp``'s private 0o600 — a workbook
+    saved for the first time must be as readable as the user's other files. The name is
+    random, and ``O_EXCL`` makes sure nobody else's file is reused."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        path = folder / f"{TEMP_PREFIX}{secrets.token_hex(6)}{suffix}"
+        try:
+            fd = os.open(path, flags, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return path
+    raise FileExistsError(errno.EEXIST, "Fant ikke et ledig navn for en midlertidig fil")
 
 
 def _make_backup(dest: Path) -> Path:

@@ -20,6 +20,7 @@ from avregn.workbook import layout
 from avregn.workbook.layout import Column, Kind
 from avregn.workbook.sheet_content import Cell, CellValue, SheetContent, Style
 from engine.model import ContractObject, SettlementInput, Status
+from engine.problems import Problem
 from engine.result import ObjectResult, Result
 from engine.rounding import Mode, decimal_places
 from engine.statuses import INVOICE_STATUS_LABELS, STATUS_LABELS, status_from_text
@@ -70,6 +71,11 @@ def _title_rows(sheet: layout.Sheet, title: str) -> list[tuple[Cell, ...]]:
     return rows
 
 
+# Summary column → the object column it stands under (the others share their names).
+_SUMMARY_UNDER = {"costs": "numerator", "vacant": "weighted_numerator", "cap": "cap_limit",
+                  "fixed": "fixed_amount", "sum": "total"}
+
+
 def beregning_sheet(settlement: SettlementInput, result: Result) -> SheetContent:
     s = settlement.settings
     table = layout.CALCULATION
@@ -87,14 +93,22 @@ def beregning_sheet(settlement: SettlementInput, result: Result) -> SheetContent
 
     rows += [()] * (layout.SUMMARY_GAP - 1)
     rows.append((Cell("Sammendrag", Style.TITLE),))
-    rows.append((Cell("", Style.HEADER),
-                 *(Cell(label, Style.HEADER) for label, _ in layout.SUMMARY_COLUMNS)))
+    # Each summary column stands under the object column of the same name, so that
+    # «Leietakers del» reads as the column totals; Kostnader and Ledig, which have no object
+    # column, take the places of Teller and Vektet teller.
+    at = {field: table.index(_SUMMARY_UNDER.get(field, field)) for _, field in
+          layout.SUMMARY_COLUMNS}
+    width = max(at.values())
+    header = [Cell("", Style.HEADER) for _ in range(width)]
+    for label, field in layout.SUMMARY_COLUMNS:
+        header[at[field] - 1] = Cell(label, Style.HEADER)
+    rows.append(tuple(header))
     header_rows.append(len(rows))
     summary = result.summary
     parts: dict[str, Any] = {"tenants": summary.tenants, "owner": summary.owner}
     for label, key in layout.SUMMARY_ROWS:
-        shown = (s.owner or label) if key == "owner" else label
-        cells = [Cell(shown, Style.TOTAL_LABEL)]
+        cells = [Cell(None) for _ in range(width)]
+        cells[0] = Cell((s.owner or label) if key == "owner" else label, Style.TOTAL_LABEL)
         for _, field in layout.SUMMARY_COLUMNS:
             if key == "total":
                 value = summary.costs if field in ("costs", "sum") else None
@@ -102,7 +116,8 @@ def beregning_sheet(settlement: SettlementInput, result: Result) -> SheetContent
                 value = Decimal("0.00")
             else:
                 value = getattr(parts[key], field, None)
-            cells.append(Cell(value, Style.MONEY_TOTAL if field == "sum" else Style.MONEY))
+            style = Style.MONEY_TOTAL if field == "sum" else Style.MONEY
+            cells[at[field] - 1] = Cell(value, style)
         rows.append(tuple(cells))
     rows.append(())
     rows.append((Cell(layout.FRACTION_LABEL, Style.TOTAL_LABEL),
@@ -137,10 +152,19 @@ class StoredState:
 
 
 def status_sheet(settlement: SettlementInput, result: Result | None, status: Status,
-                 calculated_at: datetime | None = None) -> SheetContent:
+                 calculated_at: datetime | None = None,
+                 warnings: Sequence[Problem] | None = None) -> SheetContent:
+    """The *Status* sheet. ``warnings`` are the result's warnings as the user should see them
+    (located at their cells by the caller); the result's own, by JSON path, otherwise.
+
+    The warnings block follows the per-object table (two rows below its last row), so that a
+    warning never stands on the row of an object it is not about.
+    """
     s = settlement.settings
     form, objects_table, warnings_table = (layout.STATUS_FORM, layout.STATUS_OBJECTS,
                                            layout.STATUS_WARNINGS)
+    shown_warnings = list(warnings if warnings is not None else
+                          (result.warnings if result else ()))
     values: dict[str, CellValue] = {
         "property_object": s.property_object, "group": s.group,
         "period_start": s.period_start,
@@ -150,7 +174,7 @@ def status_sheet(settlement: SettlementInput, result: Result | None, status: Sta
         "calculated_at": calculated_at or (result.calculated_at if result else None),
         "fingerprint": result.fingerprint if result else None,
         "object_count": len(result.objects) if result else 0,
-        "warning_count": len(result.warnings) if result else 0,
+        "warning_count": len(shown_warnings),
     }
     grid: dict[tuple[int, int], Cell] = {(1, 1): Cell("Status", Style.TITLE)}
     note = next((t.text for t in layout.STATUS.texts if t.cell == "A2"), "")
@@ -163,38 +187,36 @@ def status_sheet(settlement: SettlementInput, result: Result | None, status: Sta
         value = values[column.field]
         style = Style.DATETIME if column.field == "calculated_at" else (
             Style.DATE if column.kind is Kind.DATE else Style.TEXT)
-        grid[(r, form.value_col)] = Cell(value, style)
+        grid[(r, form.value_col)] = Cell(str(value) if isinstance(value, int) else value, style)
     header_rows = [form.header_row, objects_table.header_row]
     for k, column in enumerate(objects_table.columns):
         grid[(objects_table.header_row, objects_table.first_col + k)] = Cell(column.header,
                                                                            Style.HEADER)
+    objects = result.objects if result else ()
+    names = {o.id: o for o in settlement.contract_objects}
+    for n, res in enumerate(objects):
+        obj = names[res.id]
+        row_values = {"id": res.id, "contract_name": obj.contract_name, "name": obj.name,
+                      "customer_id": obj.customer_id,
+                      "invoice_status": INVOICE_STATUS_LABELS[res.invoice_status],
+                      "exported": obj.exported}
+        for k, column in enumerate(objects_table.columns):
+            grid[(objects_table.first_data_row + n, objects_table.first_col + k)] = Cell(
+                row_values.get(column.field))
+    warnings_header = objects_table.first_data_row + len(objects) + 2
+    grid[(warnings_header - 1, 1)] = Cell("Advarsler", Style.TITLE)
     for k, column in enumerate(warnings_table.columns):
-        grid[(warnings_table.header_row, warnings_table.first_col + k)] = Cell(column.header,
-                                                                             Style.HEADER)
-    if result:
-        names = {o.id: o for o in settlement.contract_objects}
-        for n, res in enumerate(result.objects):
-            obj = names[res.id]
-            row_values = {"id": res.id, "contract_name": obj.contract_name, "name": obj.name,
-                          "customer_id": obj.customer_id,
-                          "invoice_status": INVOICE_STATUS_LABELS[res.invoice_status],
-                          "exported": obj.exported}
-            for k, column in enumerate(objects_table.columns):
-                grid[(objects_table.first_data_row + n, objects_table.first_col + k)] = Cell(
-                    row_values.get(column.field))
-        for n, warning in enumerate(result.warnings):
-            r = warnings_table.first_data_row + n
-            grid[(r, warnings_table.first_col)] = Cell(warning.where)
-            grid[(r, warnings_table.first_col + 1)] = Cell(warning.message, Style.WARNING)
-    widths = [0.0] * (warnings_table.last_col)
-    for k, column in enumerate(objects_table.columns):
-        widths[objects_table.first_col + k - 1] = column.width
-    for k, column in enumerate(warnings_table.columns):
-        widths[warnings_table.first_col + k - 1] = column.width
-    widths[form.value_col - 1] = max(widths[form.value_col - 1], 26)
-    widths[form.label_col - 1] = max(widths[form.label_col - 1], 18)
-    return SheetContent(STATUS, _grid_rows(grid), tuple(w or 3 for w in widths),
-                        header_rows=tuple(header_rows))
+        grid[(warnings_header, 1 + k)] = Cell(column.header, Style.HEADER)
+    header_rows.append(warnings_header)
+    if not shown_warnings:
+        grid[(warnings_header + 1, 1)] = Cell("Ingen advarsler.")
+    for n, warning in enumerate(shown_warnings):
+        grid[(warnings_header + 1 + n, 1)] = Cell(warning.where)
+        grid[(warnings_header + 1 + n, 2)] = Cell(warning.message, Style.WARNING)
+    widths = [c.width for c in objects_table.columns]
+    widths[0] = max(widths[0], warnings_table.columns[0].width, 18)
+    widths[1] = max(widths[1], 30)
+    return SheetContent(STATUS, _grid_rows(grid), tuple(widths), header_rows=tuple(header_rows))
 
 
 def _grid_rows(grid: dict[tuple[int, int], Cell]) -> tuple[tuple[Cell, ...], ...]:
@@ -205,6 +227,10 @@ def _grid_rows(grid: dict[tuple[int, int], Cell]) -> tuple[tuple[Cell, ...], ...
         width = max(cols, default=0)
         rows.append(tuple(grid.get((r, c), Cell(None)) for c in range(1, width + 1)))
     return tuple(rows)
+
+
+# Earlier names of the Status sheet's labels, so a workbook written before a rename still reads.
+_LABELS = {"calculated_at": {"Sist beregnet", "Beregnet"}}
 
 
 def read_status(rows: Sequence[Sequence[Any]] | None) -> StoredState:
@@ -218,7 +244,8 @@ def read_status(rows: Sequence[Sequence[Any]] | None) -> StoredState:
         if r <= len(rows):
             row = rows[r - 1]
             label = row[form.label_col - 1] if len(row) >= form.label_col else None
-            if isinstance(label, str) and label.strip() == column.header:
+            if isinstance(label, str) and label.strip() in _LABELS.get(column.field,
+                                                                        {column.header}):
                 found[column.field] = row[form.value_col - 1] if len(row) >= form.value_col \
                     else None
     status = status_from_text(str(found.get("status") or "")) or Status.LAGT_OPP

@@ -39,8 +39,8 @@ class Style(StrEnum):
 NUMBER_FORMATS: dict[Style, str] = {
     Style.MONEY: "#,##0.00",
     Style.MONEY_TOTAL: "#,##0.00",
-    Style.NUMBER: "#,##0.######",
-    Style.PERCENT: "0.##",
+    Style.NUMBER: "General",  # "#,##0.####" would show an integer as "150," in Excel
+    Style.PERCENT: "0.00%",
     Style.DATE: "dd.mm.yyyy",
     Style.DATETIME: "dd.mm.yyyy hh:mm",
 }

@@ -35,6 +35,7 @@ from openpyxl.utils import absolute_coordinate, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table as ExcelTable
 from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -50,6 +51,7 @@ INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # light yellow: the user ty
 ENGINE_FILL = PatternFill("solid", fgColor="EDEDED")  # grey: the engine writes here
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 ENGINE_HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+HEADER_ROW_HEIGHT = 30  # points: two lines of a wrapped header (LibreOffice does not grow it)
 INPUT_TAB = "F4B183"
 ENGINE_TAB = "A6A6A6"
 _HEADER_FONT = Font(bold=True)
@@ -152,6 +154,18 @@ def _build_table(ws: Worksheet, sheet: Sheet, table: Table) -> None:
         excel_table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1",
                                                     showRowStripes=False)
         ws.add_table(excel_table)
+    # Headers wrap (``_header``); without a set height LibreOffice keeps the row one line high
+    # and the second line of «Teller overstyrt» covers the first data row.
+    ws.row_dimensions[table.header_row].height = HEADER_ROW_HEIGHT
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """Landscape A4, as many pages down as needed but one page wide (Brøk printed on four)."""
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
 
 def _build_sheet(wb: Workbook, sheet: Sheet) -> Worksheet:
@@ -167,6 +181,8 @@ def _build_sheet(wb: Workbook, sheet: Sheet) -> Worksheet:
         else:
             _build_table(ws, sheet, block)
     ws.freeze_panes = sheet.freeze
+    if sheet.role is Role.INPUT:
+        _print_setup(ws)
     return ws
 
 

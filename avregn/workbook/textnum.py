@@ -16,16 +16,22 @@ Rules for numbers (``parse_amount``, ``parse_number``, ``parse_percent``):
 * Decimal separator: with both ``,`` and ``.`` present, the one that comes last is the decimal
   separator; it must occur once, and the other one is the thousands separator (``1.234,50`` and
   ``1,234.50`` are both 1234.5). With only commas, a single comma is the decimal separator
-  (Norwegian); two or more (``12,3,4``, ``1,234,567``) are an error. With only dots: several
-  dots are thousands separators (``1.000.000``); a single dot followed by exactly three digits
-  is a thousands separator (``1.000`` is a thousand), otherwise it is the decimal point
+  (Norwegian) — also before exactly three digits: ``12,000`` is twelve with three decimals,
+  never twelve thousand; two or more commas (``12,3,4``, ``1,234,567``) are an error. With only
+  dots: several dots are thousands separators (``1.000.000``); a single dot followed by exactly
+  three digits is a thousands separator (``1.500`` is 1500), otherwise it is the decimal point
   (``1.5``, ``12.50``, ``0.1234``).
 * Grouping is strict: thousands separators (space, or the non-decimal one of ``,``/``.``) may
   only be of one kind, the first group has 1–3 digits and does not start with 0, every later
   group exactly 3 digits (``1 00,00``, ``12 34``, ``0.500``, ``1234.567``, ``1 000.000`` are
   errors). No separators at all inside the decimals. ``,5`` is 0.5; ``5,`` is an error.
-* Amounts have at most two decimals (``1,234`` is an error for an amount: it is 1.234 kroner,
-  and nobody means that); numbers may have any. ``1e5``, ``NaN`` and the like are errors.
+* Amounts are typed with at most two decimals; numbers may have any. More decimal digits in an
+  amount are an error even when they are zeros: ``0,005`` and ``1 234,500`` are refused, and so
+  are ``12,000``, ``1,500`` and ``1,234`` — read the Norwegian way they are 12, 1.5 and 1.234
+  kroner, but whoever typed them may have used the comma as an English thousands separator, so
+  the message offers both readings (``skriv 12 000 eller 12,00``) instead of guessing. Numbers
+  and percentages keep every digit typed (``12,000`` is 12.000, ``1,230`` is 1.230).
+  ``1e5``, ``NaN`` and the like are errors.
 
 Numeric cells (a float from calamine/xlwings) are converted here too, through
 ``Decimal(repr(f))``: the shortest decimal that reads back as the same float, which is what
@@ -49,6 +55,9 @@ import math
 import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
+
+from engine.norwegian import format_number
 
 CENT = Decimal("0.01")
 FLOAT_TOLERANCE = Decimal("1e-9")
@@ -137,8 +146,20 @@ def _check_groups(int_part: str, separator: str, shown: str, what: str) -> str:
     return "".join(groups)
 
 
+class _Parsed(NamedTuple):
+    value: Decimal  # exactly as typed: ``12,000`` → Decimal("12.000")
+    # ``12,000``, ``1,500``: a lone comma before three digits that could also be read as an
+    # English thousands separator; that reading (12000, 1500), else None.
+    thousands: Decimal | None
+
+
 def _parse(text: str, *, what: str, currency: bool) -> Decimal:
     """The shared core: text → exact Decimal with the digits as typed (see module rules)."""
+    return _parse_parts(text, what=what, currency=currency).value
+
+
+def _parse_parts(text: str, *, what: str, currency: bool) -> _Parsed:
+    """``_parse``, also telling whether a comma could have been meant as thousands separator."""
     shown = _shown(text)
     s = normalise(text)
     if not s:
@@ -183,11 +204,16 @@ def _parse(text: str, *, what: str, currency: bool) -> Decimal:
             raise TextNumberError(f"«{shown}» er ikke {what}")
         digits = int_part or "0"
 
+    sign = "-" if negative else ""
     try:
-        value = Decimal(f"{'-' if negative else ''}{digits}{'.' + frac if frac else ''}")
+        value = Decimal(f"{sign}{digits}{'.' + frac if frac else ''}")
     except InvalidOperation:  # pragma: no cover - the checks above leave only digits
         raise TextNumberError(f"«{shown}» er ikke {what}") from None
-    return _no_negative_zero(value)
+    thousands = None
+    if (decimal_sep == "," and not dots and not separators and len(frac) == 3
+            and 1 <= len(int_part) <= 3 and not int_part.startswith("0")):
+        thousands = _no_negative_zero(Decimal(f"{sign}{int_part}{frac}"))
+    return _Parsed(_no_negative_zero(value), thousands)
 
 
 def _float_shown(value: float) -> str:
@@ -225,6 +251,30 @@ def _reject_other(value: object, what: str) -> None:
         raise TextNumberError(f"«{value}» er ikke {what}")
 
 
+def _decimals(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _nb(value: Decimal, places: int | None = None) -> str:
+    """As the user would type it: ``12000`` → ``12 000``, ``12.5`` → ``12,50`` (places=2)."""
+    return format_number(value, places, separator=" ")
+
+
+def _too_many_decimals(shown: str, parsed: _Parsed) -> str:
+    """The message for an amount typed with three or more decimals; never a guess, but the
+    readings the user may have meant, to type instead."""
+    value = parsed.value
+    exact = value == value.quantize(CENT)  # only zeros after the second decimal
+    if parsed.thousands is not None:
+        other = f"{_nb(value, 2)}" if exact else "et beløp med høyst to desimaler"
+        return (f"«{shown}» har mer enn to desimaler, eller komma er brukt som tusenskilletegn: "
+                f"skriv {_nb(parsed.thousands)} eller {other}")
+    if exact:
+        return f"«{shown}» har mer enn to desimaler: skriv {_nb(value, 2)}"
+    return f"«{shown}» har mer enn to desimaler"
+
+
 def parse_amount(text: str | int | float | Decimal) -> Decimal:
     """An amount in kroner with exactly two decimals (``kr 1 000,5`` → ``1000.50``)."""
     _reject_other(text, "et beløp")
@@ -235,7 +285,10 @@ def parse_amount(text: str | int | float | Decimal) -> Decimal:
         if not value.is_finite():
             raise TextNumberError(f"«{text}» er ikke et beløp")
     else:
-        value = _parse(text, what="et beløp", currency=True)
+        parsed = _parse_parts(text, what="et beløp", currency=True)
+        value = parsed.value
+        if _decimals(value) > 2:
+            raise TextNumberError(_too_many_decimals(_shown(text), parsed))
     if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
         shown = _shown(text) if isinstance(text, str) else str(text).replace(".", ",")
         raise TextNumberError(f"«{shown}» har mer enn to desimaler")
