@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from engine.calculation import try_calculate
 from engine.contract import load_json, parse_settlement
 
 BASE: dict[str, Any] = {
@@ -117,3 +120,45 @@ def test_cli_reads_a_file_with_a_bom_and_never_exits_2(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "avregn.cli", "calc", str(path)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1, done.stderr
+
+
+JSON_VALUE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(min_value=-10**30, max_value=10**30),
+              st.decimals(allow_nan=False, allow_infinity=False), st.text(max_size=8),
+              st.sampled_from(["2024-01-01", "2024-02-30", "1.5", "-0", "1e5", "NaN", "true",
+                               "percent", "fixed", "none", "object", "company"])),
+    lambda children: st.one_of(st.lists(children, max_size=3),
+                               st.dictionaries(st.text(max_size=6), children, max_size=3)),
+    max_leaves=6,
+)
+
+
+def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(data, dict):
+        for key, value in data.items():
+            out += _paths(value, (*prefix, key))
+    elif isinstance(data, list):
+        for k, value in enumerate(data):
+            out += _paths(value, (*prefix, k))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_any_value_anywhere_is_a_problem_or_a_result(data: st.DataObject) -> None:
+    """Replace one field of a valid file by any JSON value: parsing and calculating never raise
+    (the CLI would say «intern feil», exit 2)."""
+    settlement_file = deepcopy(BASE)
+    settlement_file["contract_objects"][0]["invoiced"] = [
+        {"invoice_no": "F1", "from": "2024-01-01", "to": "2024-03-31", "amount": "100.00"}]
+    settlement_file["contract_objects"][0]["admin_fee"] = {"mode": "percent", "value": 5}
+    settlement_file["adjustments"] = [{"object": "A", "account": "6300", "factor": 2}]
+    path = data.draw(st.sampled_from(_paths(settlement_file)[1:]))
+    target: Any = settlement_file
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = data.draw(JSON_VALUE)
+    settlement, _ = parse_settlement(settlement_file, require_amounts=True)
+    if settlement is not None:
+        try_calculate(settlement)

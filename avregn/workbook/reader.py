@@ -75,6 +75,7 @@ from avregn.workbook.textnum import (
     parse_percent,
 )
 from engine.problems import Problem
+from engine.rounding import exact_text
 
 Rows = Sequence[Sequence[Any]]
 
@@ -177,10 +178,9 @@ def _shown(value: Any) -> str:
 
 
 def _plain(value: Decimal) -> Decimal:
-    """Trailing zeros off without an exponent (``12.500`` → ``12.5``, ``100.0`` → ``100``)."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1)) + Decimal(0)
-    return value.normalize()
+    """Trailing zeros off without an exponent (``12.500`` → ``12.5``, ``100.0`` → ``100``),
+    exactly, however many digits (``normalize`` would round past 28)."""
+    return Decimal(exact_text(value)) if value.is_finite() else value
 
 
 class _Reader:

@@ -275,18 +275,37 @@ def _too_many_decimals(shown: str, parsed: _Parsed) -> str:
     return f"«{shown}» har mer enn to desimaler"
 
 
+# Beyond any real figure, and beyond what Decimal's 28 digits keep exact with decimals.
+MAX_MAGNITUDE = 10**15
+
+
+def _too_big(text: object) -> bool:
+    if isinstance(text, float | int) and not isinstance(text, bool):
+        return math.isfinite(text) and abs(text) >= MAX_MAGNITUDE
+    return False
+
+
+def _bounded(value: Decimal, text: object, what: str) -> Decimal:
+    if value.is_finite() and abs(value) >= MAX_MAGNITUDE:
+        shown = _shown(text) if isinstance(text, str) else str(text)
+        raise TextNumberError(f"«{shown}» er urimelig stort for {what}; sjekk tallet")
+    return value
+
+
 def parse_amount(text: str | int | float | Decimal) -> Decimal:
     """An amount in kroner with exactly two decimals (``kr 1 000,5`` → ``1000.50``)."""
     _reject_other(text, "et beløp")
+    if _too_big(text):
+        raise TextNumberError(f"«{text}» er urimelig stort for et beløp; sjekk tallet")
     if isinstance(text, float):
         return amount_from_float(text)
     if isinstance(text, int | Decimal):
-        value = Decimal(text)
+        value = _bounded(Decimal(text), text, "et beløp")
         if not value.is_finite():
             raise TextNumberError(f"«{text}» er ikke et beløp")
     else:
         parsed = _parse_parts(text, what="et beløp", currency=True)
-        value = parsed.value
+        value = _bounded(parsed.value, text, "et beløp")
         if _decimals(value) > 2:
             raise TextNumberError(_too_many_decimals(_shown(text), parsed))
     if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
@@ -298,14 +317,16 @@ def parse_amount(text: str | int | float | Decimal) -> Decimal:
 def parse_number(text: str | int | float | Decimal) -> Decimal:
     """A number with any number of decimals, exactly as typed (``120,5`` → ``120.5``)."""
     _reject_other(text, "et tall")
+    if _too_big(text):
+        raise TextNumberError(f"«{text}» er urimelig stort for et tall; sjekk tallet")
     if isinstance(text, float):
         return number_from_float(text)
     if isinstance(text, int | Decimal):
         value = Decimal(text)
         if not value.is_finite():
             raise TextNumberError(f"«{text}» er ikke et tall")
-        return value
-    return _parse(text, what="et tall", currency=False)
+        return _bounded(value, text, "et tall")
+    return _bounded(_parse(text, what="et tall", currency=False), text, "et tall")
 
 
 def parse_percent(text: str | int | float | Decimal) -> Decimal:
