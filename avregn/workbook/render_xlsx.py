@@ -68,6 +68,8 @@ def write_sheet(ws: Worksheet, content: SheetContent) -> None:
                 target.alignment = Alignment(horizontal="center")
     for c, width in enumerate(content.widths, start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
+    for r in content.header_rows:
+        ws.row_dimensions[r].height = 30  # two lines: wrapped headers show whole
     if content.freeze:
         ws.freeze_panes = content.freeze
     ws.sheet_properties.tabColor = "808080"  # engine-written: grey tab
