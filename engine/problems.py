@@ -3,13 +3,15 @@
 A ``Problem`` says *where* (a JSON path such as ``contract_objects[3].numerator``, or a sheet and
 cell such as ``Brøk!H7`` once the workbook layer has translated the path) and *what* is wrong,
 in words an accountant understands, with what to do. Every check collects all of them in one
-pass; the edge (CLI, UDF, ribbon) turns the list into text once.
+pass; the edge (CLI, UDF, ribbon) turns the list into text once. A warning has the same shape:
+something the user should see that does not stop the work. The workbook reader translates
+paths to cells (``WorkbookInput.relocate``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,15 +24,6 @@ class Problem:
 
     def as_dict(self) -> dict[str, str]:
         return {"where": self.where, "message": self.message}
-
-
-# A warning has the same shape: something the user should see that does not stop the work.
-Warning_ = Problem
-
-
-def relocate(problems: Iterable[Problem], locate: Callable[[str], str]) -> list[Problem]:
-    """Translate each problem's path (e.g. to ``Sheet!A1``) with the caller's ``locate``."""
-    return [replace(p, where=locate(p.where)) for p in problems]
 
 
 class ProblemsError(Exception):

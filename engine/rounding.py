@@ -42,10 +42,6 @@ def round_ratio(numerator: int, denominator: int, *, mode: Mode) -> int:
     raise ValueError(mode)
 
 
-def round_fraction(value: Fraction, *, mode: Mode) -> int:
-    return round_ratio(value.numerator, value.denominator, mode=mode)
-
-
 def decimal_places(value: Fraction | Decimal, places: int, *, mode: Mode) -> Decimal:
     """An exact value shown with ``places`` decimals (display figures: rate, weight, …)."""
     if mode is not Mode.HALF_UP:
