@@ -206,9 +206,8 @@ def _calculate(settlement: SettlementInput, calculated_at: datetime | None) -> R
             weights = list(base_weights)
             shares = {}
             for object_id, factor, share_pct, participates in special:
-                t = tie_index[position[object_id]]
-                p = tie_order[t]
-                weights[t] = weighted[p] * _scaled(factor, j) if participates else 0
+                p = position[object_id]
+                weights[tie_index[p]] = weighted[p] * _scaled(factor, j) if participates else 0
                 if share_pct != HUNDRED:
                     shares[p] = share_pct
         denominator = sum(weights) + vacancy_weight
@@ -253,15 +252,14 @@ def _calculate(settlement: SettlementInput, calculated_at: datetime | None) -> R
 
     # Allocations: objects in input order, accounts inside.
     allocations: list[Allocation] = []
-    factor_one, pct_hundred = ONE, HUNDRED
     for p, (_, obj, _) in enumerate(participants):
         for a, line in enumerate(settlement.cost_lines):
             adj = adjustments.get((obj.id, line.account))
             allocations.append(Allocation(
                 obj.id, line.account,
-                adj.factor if adj else factor_one,
+                adj.factor if adj else ONE,
                 adj.participates if adj else True,
-                adj.share_pct if adj else pct_hundred,
+                adj.share_pct if adj else HUNDRED,
                 distributed_cols[a][p], share_cols[a][p]))
 
     # §6.5–6.7 per object.
