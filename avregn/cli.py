@@ -31,7 +31,6 @@ from engine.statuses import INVOICE_STATUS_LABELS
 
 app = typer.Typer(
     name="avregn",
-    help="Felleskostnadsavregning: fordel årets felleskostnader på leietakerne, eksakt til øret.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
