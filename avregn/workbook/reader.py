@@ -522,16 +522,19 @@ def read_blocks(blocks: Mapping[str, Rows], *, date1904: bool = False) -> Workbo
         assert isinstance(block, Table)
         return (name, rows) if reader.table_headers_ok(name, rows, block) else None
 
-    cost_lines: list[dict[str, Any]] = []
-    found = table(layout.TIL_FORDELING)
-    if names[layout.TIL_FORDELING.name]:
-        reader.locations["cost_lines"] = str(names[layout.TIL_FORDELING.name])
-    if found:
-        for r, record, cells in reader.read_table(*found, layout.COST_LINES):
-            path = f"cost_lines[{len(cost_lines)}]"
-            reader.place(path, f"{found[0]}!A{r}", cells)
-            cost_lines.append(record)
-    data["cost_lines"] = cost_lines
+    def records(sheet: Sheet, block: Table, section: str) -> list[dict[str, Any]]:
+        """A plain list block: one record per row, each placed at its cells."""
+        if names[sheet.name]:
+            reader.locations[section] = str(names[sheet.name])
+        out: list[dict[str, Any]] = []
+        found = table(sheet)
+        if found:
+            for r, record, cells in reader.read_table(*found, block):
+                reader.place(f"{section}[{len(out)}]", f"{found[0]}!A{r}", cells)
+                out.append(record)
+        return out
+
+    data["cost_lines"] = records(layout.TIL_FORDELING, layout.COST_LINES, "cost_lines")
 
     objects: list[dict[str, Any]] = []
     by_id: dict[str, int] = {}
@@ -567,16 +570,8 @@ def read_blocks(blocks: Mapping[str, Rows], *, date1904: bool = False) -> Workbo
             invoices.append(record)
     data["contract_objects"] = objects
 
-    adjustments: list[dict[str, Any]] = []
-    found = table(layout.KONTRAKTSOBJEKT_KONTI)
-    if names[layout.KONTRAKTSOBJEKT_KONTI.name]:
-        reader.locations["adjustments"] = str(names[layout.KONTRAKTSOBJEKT_KONTI.name])
-    if found:
-        for r, record, cells in reader.read_table(*found, layout.ADJUSTMENTS):
-            path = f"adjustments[{len(adjustments)}]"
-            reader.place(path, f"{found[0]}!A{r}", cells)
-            adjustments.append(record)
-    data["adjustments"] = adjustments
+    data["adjustments"] = records(layout.KONTRAKTSOBJEKT_KONTI, layout.ADJUSTMENTS,
+                                  "adjustments")
 
     selection: list[dict[str, str]] = []
     found = table(layout.KONTOVALG)

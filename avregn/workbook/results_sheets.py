@@ -22,7 +22,7 @@ from avregn.workbook.sheet_content import Cell, CellValue, SheetContent, Style
 from engine.model import ContractObject, SettlementInput, Status
 from engine.problems import Problem
 from engine.result import ObjectResult, Result
-from engine.rounding import Mode, decimal_places
+from engine.rounding import Mode, decimal_places, exact_text
 from engine.statuses import INVOICE_STATUS_LABELS, STATUS_LABELS, status_from_text
 
 BEREGNING = layout.BEREGNING.name
@@ -40,7 +40,7 @@ def _cell(column: Column, value: CellValue) -> Cell:
 
 def _trimmed(value: Decimal) -> Decimal:
     """Trailing zeros cut without exponent notation: 150.0000 → 150, 33.8110 → 33.811."""
-    return Decimal(f"{value.normalize():f}")
+    return Decimal(exact_text(value))
 
 
 def _object_value(field: str, obj: ContractObject, res: ObjectResult) -> CellValue:

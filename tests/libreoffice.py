@@ -1,0 +1,37 @@
+"""LibreOffice headless as the independent client of the tests: one way to call it.
+
+It runs with a profile of its own (a fresh one recalculates and never asks questions), and
+LibreOffice exits 0 even when it cannot load a file, so the caller gets the converted file's
+path and checks that it exists — never only the exit code. Without ``soffice`` the test skips.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+CSV_FIRST_SHEET = "csv:Text - txt - csv (StarCalc):44,34,76"  # comma, quote, UTF-8
+CSV_ALL_SHEETS = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+
+
+def convert(book: Path, outdir: Path, target: str) -> Path:
+    """Convert ``book`` into ``outdir`` (``target``: "xlsx", ``CSV_FIRST_SHEET`` …); returns
+    the path LibreOffice writes for the first sheet (with ``CSV_ALL_SHEETS``: ``outdir``)."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    profile = outdir.parent / f"{outdir.name}-profile"
+    run = subprocess.run(
+        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+         "--convert-to", target, "--outdir", str(outdir), str(book)],
+        capture_output=True, text=True, timeout=120,
+    )
+    if target == CSV_ALL_SHEETS:
+        assert any(outdir.glob(f"{book.stem}-*.csv")), run.stdout + run.stderr
+        return outdir
+    converted = outdir / f"{book.stem}.{target.split(':')[0]}"
+    assert converted.exists(), run.stdout + run.stderr  # exit code alone proves nothing
+    return converted
