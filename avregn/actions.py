@@ -99,16 +99,9 @@ def _without_follow_ons(found: WorkbookInput, problems: Sequence[Problem]) -> li
     """When *Brøk* or *Til fordeling* could not be read at all (a moved column, a missing
     sheet: reported at its header), every exception naming one of its objects or accounts would
     also be "unknown" — noise that hides the one real problem."""
-    unreadable = set()
-    for sheet, table, field_name in ((layout.BROK.name, layout.CONTRACT_OBJECTS, "object"),
-                                     (layout.TIL_FORDELING.name, layout.COST_LINES, "account")):
-        sheet_name = found.locations.get(table.section, sheet).split("!")[0]
-        header = f"!{table.header_row}"
-        if any(p.where == sheet_name or (p.where.startswith(sheet_name + "!")
-                                         and p.where.endswith(header)
-                                         and p.where[len(sheet_name) + 1:-len(header)].isalpha())
-               for p in found.problems):
-            unreadable.add(field_name)
+    unreadable = {field for section, field in (("contract_objects", "object"),
+                                              ("cost_lines", "account"))
+                  if section in found.unreadable}
     return [p for p in problems
             if not (p.where.startswith("adjustments[")
                     and p.where.rsplit(".", 1)[-1] in unreadable)]

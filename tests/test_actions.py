@@ -279,3 +279,25 @@ def test_exported_objects_refuse_recalculation(tmp_path: Path) -> None:
     assert "1001-1" in outcome.problems[0].message
     toggled = actions.set_do_not_invoice(FileBook(path), "1001-1")
     assert not toggled.ok and "eksportert" in toggled.message
+
+
+def test_an_unreadable_sheet_is_one_problem_not_a_cascade(demo_book: Path) -> None:
+    """Brøk with two columns swapped: its headers are reported; the exceptions in
+    Kontraktsobjekt konti are not also all reported as naming unknown objects."""
+    from avregn.workbook.reader import read_blocks
+
+    wb = CalamineWorkbook.from_path(str(demo_book))
+    blocks = {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+              for name in wb.sheet_names}
+    header = blocks["Brøk"][layout.CONTRACT_OBJECTS.header_row - 1]
+    header[0], header[1] = header[1], header[0]
+
+    class Port:
+        name, path = "avregning.xlsx", None
+
+        def read_input(self):  # type: ignore[no-untyped-def]
+            return read_blocks(blocks)
+
+    loaded = actions.load(Port(), require_amounts=True)  # type: ignore[arg-type]
+    assert "contract_objects" in loaded.input.unreadable
+    assert loaded.problems and all(p.where.startswith("Brøk!") for p in loaded.problems)

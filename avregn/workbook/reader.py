@@ -118,6 +118,9 @@ class WorkbookInput:
     locations: dict[str, str]
     problems: list[Problem]
     account_selection: tuple[dict[str, str], ...] = ()  # Kontovalg (not part of the contract)
+    # Sections whose sheet is missing or whose headers are not where the layout says, so none
+    # of their rows were read ("contract_objects", "cost_lines", …).
+    unreadable: frozenset[str] = frozenset()
 
     @property
     def ok(self) -> bool:
@@ -513,14 +516,16 @@ def read_blocks(blocks: Mapping[str, Rows], *, date1904: bool = False) -> Workbo
         data["settlement"] = reader.read_form(settings_name, blocks[settings_name],
                                               layout.SETTINGS)
 
+    unreadable: set[str] = set()
+
     def table(sheet: Sheet) -> tuple[str, Rows] | None:
         name = names[sheet.name]
-        if name is None:
-            return None
-        rows = blocks[name]
         block = sheet.block
         assert isinstance(block, Table)
-        return (name, rows) if reader.table_headers_ok(name, rows, block) else None
+        if name is None or not reader.table_headers_ok(name, blocks[name], block):
+            unreadable.add(block.section)
+            return None
+        return name, blocks[name]
 
     def records(sheet: Sheet, block: Table, section: str) -> list[dict[str, Any]]:
         """A plain list block: one record per row, each placed at its cells."""
@@ -580,7 +585,8 @@ def read_blocks(blocks: Mapping[str, Rows], *, date1904: bool = False) -> Workbo
             reader.place(f"account_selection[{len(selection)}]", f"{found[0]}!A{r}", cells)
             selection.append({"account": record["account"], "name": record.get("name", "")})
 
-    return WorkbookInput(data, reader.locations, reader.problems, tuple(selection))
+    return WorkbookInput(data, reader.locations, reader.problems, tuple(selection),
+                         frozenset(unreadable))
 
 
 def _row_cell(sheet_name: str, row: int) -> str:
@@ -822,4 +828,4 @@ def read_workbook(path: str | Path) -> WorkbookInput:
     flagged = {p.where for p in scanned}
     kept = [p for p in result.problems if p.where not in flagged]
     return WorkbookInput(result.data, result.locations, scanned + merged + kept,
-                         result.account_selection)
+                         result.account_selection, result.unreadable)
