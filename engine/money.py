@@ -36,8 +36,8 @@ def money(value: Decimal | int | str) -> Decimal:
     if isinstance(value, float):
         raise TypeError(f"money refuses float {value!r}: give a str, int or Decimal")
     if isinstance(value, int):
-        return Decimal(value).quantize(CENT)
-    if isinstance(value, str):
+        value = Decimal(value)
+    elif isinstance(value, str):
         text = value.strip()
         try:
             value = Decimal(text)

@@ -162,3 +162,9 @@ def test_any_value_anywhere_is_a_problem_or_a_result(data: st.DataObject) -> Non
     settlement, _ = parse_settlement(settlement_file, require_amounts=True)
     if settlement is not None:
         try_calculate(settlement)
+
+
+def test_a_huge_integer_amount_is_an_input_error() -> None:
+    data = deepcopy(BASE)
+    data["cost_lines"][0]["amount"] = 10**30
+    assert "urimelig" in problems(data)["cost_lines[0].amount"]
