@@ -110,7 +110,7 @@ def calc(
 
     def run() -> None:
         settlement = read_settlement_file(file, as_json=as_json)
-        result, problems = try_calculate(settlement, calculated_at=datetime.now())
+        result, problems = try_calculate(settlement, calculated_at=_now())
         if result is None:
             raise Failed(str(file), problems, as_json)
         if as_json:
