@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -265,7 +265,7 @@ def _calculate(settlement: SettlementInput, calculated_at: datetime | None) -> R
     # §6.5–6.7 per object.
     objects: list[ObjectResult] = []
     t_distributed = t_share = t_cap = t_fixed = t_sum = t_invoiced = t_correction = 0
-    t_rest = t_fee = 0
+    t_rest = t_fee = t_vat = t_fee_vat = 0
     for p, (i, obj, days) in enumerate(participants):
         distributed = sum(col[p] for col in distributed_cols)
         share = sum(col[p] for col in share_cols)
@@ -274,8 +274,7 @@ def _calculate(settlement: SettlementInput, calculated_at: datetime | None) -> R
         invoiced = 0
         for m, inv in enumerate(obj.invoiced):
             inside = overlap_days(inv.period_from, inv.period_to, start, end)
-            own_days = (inv.period_to - inv.period_from).days + 1
-            part = round_ratio(to_ore(inv.amount) * inside, own_days, mode=Mode.HALF_UP)
+            part = counted_part(to_ore(inv.amount), inv.period_from, inv.period_to, start, end)
             if inside == 0:
                 warnings.append(Problem(f"contract_objects[{i}].invoiced[{m}]",
                                         f"{obj.id}: a konto-faktura {inv.invoice_no} "
@@ -337,6 +336,7 @@ def _calculate(settlement: SettlementInput, calculated_at: datetime | None) -> R
             correction=from_ore(correction), rest=from_ore(rest), admin_fee_pct=fee_pct,
             admin_fee=from_ore(fee), vat=from_ore(vat), rest_incl_vat=from_ore(rest + vat),
             admin_fee_vat=from_ore(fee_vat), admin_fee_incl_vat=from_ore(fee + fee_vat),
+            invoice_total=from_ore(rest + vat + fee + fee_vat),
             vat_liable=obj.vat_liable, do_not_invoice=obj.do_not_invoice,
             invoice_status=status,
         ))
@@ -349,6 +349,8 @@ def _calculate(settlement: SettlementInput, calculated_at: datetime | None) -> R
         t_correction += correction
         t_rest += rest
         t_fee += fee
+        t_vat += vat
+        t_fee_vat += fee_vat
 
     # §6.9 summary and the invariant of §6.8.
     owner_share = t_distributed - t_share
@@ -361,7 +363,9 @@ def _calculate(settlement: SettlementInput, calculated_at: datetime | None) -> R
         tenants=TenantsSummary(
             distributed=from_ore(t_distributed), share=from_ore(t_share), cap=from_ore(-t_cap),
             fixed=from_ore(-t_fixed), sum=from_ore(t_sum), invoiced=from_ore(t_invoiced),
-            correction=from_ore(t_correction), rest=from_ore(t_rest), admin_fee=from_ore(t_fee)),
+            correction=from_ore(t_correction), rest=from_ore(t_rest), admin_fee=from_ore(t_fee),
+            vat=from_ore(t_vat), admin_fee_vat=from_ore(t_fee_vat),
+            invoice_total=from_ore(t_rest + t_vat + t_fee + t_fee_vat)),
         owner=OwnerSummary(
             vacant=from_ore(total_vacant), share=from_ore(owner_share), cap=from_ore(t_cap),
             fixed=from_ore(t_fixed), sum=from_ore(owner_sum), rest=from_ore(owner_sum),
@@ -400,6 +404,25 @@ def _master_data_warnings(participants: list[tuple[int, ContractObject, int]]
                                    "ganger og telles hver gang; er den ført dobbelt?"))
             seen.add(inv.invoice_no)
     return out
+
+
+def counted_part(amount_ore: int, inv_from: date, inv_to: date, start: date, end: date) -> int:
+    """The part of an a konto invoice that counts in the period ``[start, end]`` (§6.6), in øre.
+
+    Rounded cumulatively, so that the parts of one invoice in consecutive periods add up to the
+    invoice to the øre: ``half_up(A·d_end/D) − half_up(A·d_before/D)`` with ``D`` the invoice's
+    days, ``d_end`` its days on or before ``end`` and ``d_before`` its days before ``start``.
+    Example: 1 000,01 for 17.12–15.01 (30 days, 15 in each year) counts 500,01 in the year
+    ending 31.12 and 1 000,01 − 500,01 = 500,00 in the next (each half rounded on its own
+    would count 500,01 twice).
+    """
+    own_days = (inv_to - inv_from).days + 1
+    d_end = max(0, min(((inv_to if inv_to < end else end) - inv_from).days + 1, own_days))
+    before_end = start - timedelta(days=1)
+    d_before = max(0, min(((inv_to if inv_to < before_end else before_end) - inv_from).days + 1,
+                          own_days))
+    return (round_ratio(amount_ore * d_end, own_days, mode=Mode.HALF_UP)
+            - round_ratio(amount_ore * d_before, own_days, mode=Mode.HALF_UP))
 
 
 def _prorate(amount_ore: int, interval_months: int, days: int, period_days: int) -> int:

@@ -36,12 +36,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from engine.model import (
+    Address,
     Adjustment,
     AdminFee,
     ContractObject,
     CostLine,
     FeeMode,
     Invoice,
+    Invoicing,
     Level,
     Settings,
     SettlementInput,
@@ -202,6 +204,35 @@ class FeeIn(_Edge):
         return AdminFee(self.mode, self.value, self.vat_liable)
 
 
+class AddressIn(_Edge):
+    lines: list[Text] = []
+    postcode: Text = ""
+    city: Text = ""
+
+    def domain(self) -> Address:
+        return Address(tuple(line.strip() for line in self.lines if line.strip()),
+                       self.postcode.strip(), self.city.strip())
+
+
+class InvoicingIn(_Edge):
+    transaction_type: OptText = None
+    fee_transaction_type: OptText = None
+    fee_account: OptText = None
+    vat_code_liable: OptText = None
+    vat_code_free: OptText = None
+
+    def domain(self) -> Invoicing:
+        return Invoicing(self.transaction_type, self.fee_transaction_type, self.fee_account,
+                         self.vat_code_liable, self.vat_code_free)
+
+
+def _address(value: AddressIn | None) -> Address | None:
+    if value is None:
+        return None
+    address = value.domain()
+    return None if address.is_empty else address
+
+
 class SettingsIn(_Edge):
     property: Text
     property_object: Text
@@ -216,6 +247,8 @@ class SettingsIn(_Edge):
     settlement_account_liable: OptText = None
     settlement_account_free: OptText = None
     status: Status = Status.LAGT_OPP
+    owner_address: AddressIn | None = None
+    invoicing: InvoicingIn | None = None
 
     def domain(self) -> Settings:
         return Settings(
@@ -228,6 +261,8 @@ class SettingsIn(_Edge):
             settlement_account_liable=self.settlement_account_liable,
             settlement_account_free=self.settlement_account_free,
             status=self.status,
+            owner_address=_address(self.owner_address),
+            invoicing=self.invoicing.domain() if self.invoicing else Invoicing(),
         )
 
 
@@ -238,10 +273,12 @@ class CostLineIn(_Edge):
     level: Level = Level.OBJECT
     share_pct: Number = Decimal(100)
     full_distribution: StrictBool = False
+    transaction_type: OptText = None
 
     def domain(self) -> CostLine:
         return CostLine(self.account.strip(), self.amount, self.name, self.level,
-                        self.share_pct, self.full_distribution)
+                        self.share_pct, self.full_distribution,
+                        (self.transaction_type or "").strip() or None)
 
 
 class InvoiceIn(_Edge):
@@ -280,6 +317,7 @@ class ContractObjectIn(_Edge):
     admin_fee: FeeIn | None = None
     do_not_invoice: StrictBool = False
     exported: OptText = None
+    address: AddressIn | None = None
 
     def domain(self) -> ContractObject:
         return ContractObject(
@@ -292,6 +330,7 @@ class ContractObjectIn(_Edge):
             invoiced=tuple(i.domain() for i in self.invoiced), correction=self.correction,
             admin_fee=self.admin_fee.domain() if self.admin_fee else None,
             do_not_invoice=self.do_not_invoice, exported=self.exported,
+            address=_address(self.address),
         )
 
 
@@ -588,6 +627,7 @@ def result_to_json(result: Result) -> dict[str, Any]:
              "admin_fee": m(o.admin_fee), "vat": m(o.vat), "rest_incl_vat": m(o.rest_incl_vat),
              "admin_fee_vat": m(o.admin_fee_vat),
              "admin_fee_incl_vat": m(o.admin_fee_incl_vat),
+             "invoice_total": m(o.invoice_total),
              "vat_liable": o.vat_liable, "do_not_invoice": o.do_not_invoice,
              "invoice_status": o.invoice_status.value}
             for o in result.objects
@@ -603,7 +643,8 @@ def result_to_json(result: Result) -> dict[str, Any]:
             "total": {"costs": m(summary.costs), "sum": m(summary.costs)},
             "tenants": {k: m(getattr(summary.tenants, k)) for k in
                         ("distributed", "share", "cap", "fixed", "sum", "invoiced",
-                         "correction", "rest", "admin_fee")},
+                         "correction", "rest", "admin_fee", "vat", "admin_fee_vat",
+                         "invoice_total")},
             "owner": {k: m(getattr(summary.owner, k)) for k in
                       ("vacant", "share", "cap", "fixed", "sum", "rest", "admin_fee")},
         },
@@ -614,6 +655,12 @@ def result_to_json(result: Result) -> dict[str, Any]:
 
 def _fee_json(fee: AdminFee) -> dict[str, Any]:
     return {"mode": fee.mode.value, "value": _plain(fee.value), "vat_liable": fee.vat_liable}
+
+
+def _address_json(address: Address | None) -> dict[str, Any] | None:
+    if address is None:
+        return None
+    return {"lines": list(address.lines), "postcode": address.postcode, "city": address.city}
 
 
 def input_to_json(settlement: SettlementInput) -> dict[str, Any]:
@@ -631,12 +678,21 @@ def input_to_json(settlement: SettlementInput) -> dict[str, Any]:
             "settlement_account_liable": s.settlement_account_liable,
             "settlement_account_free": s.settlement_account_free,
             "status": s.status.value,
+            "owner_address": _address_json(s.owner_address),
+            "invoicing": {
+                "transaction_type": s.invoicing.transaction_type,
+                "fee_transaction_type": s.invoicing.fee_transaction_type,
+                "fee_account": s.invoicing.fee_account,
+                "vat_code_liable": s.invoicing.vat_code_liable,
+                "vat_code_free": s.invoicing.vat_code_free,
+            },
         },
         "cost_lines": [
             {"account": c.account, "name": c.name,
              "amount": None if c.amount is None else format_money(c.amount),
              "level": c.level.value, "share_pct": _plain(c.share_pct),
-             "full_distribution": c.full_distribution}
+             "full_distribution": c.full_distribution,
+             "transaction_type": c.transaction_type}
             for c in settlement.cost_lines
         ],
         "contract_objects": [
@@ -653,7 +709,8 @@ def input_to_json(settlement: SettlementInput) -> dict[str, Any]:
                           for i in o.invoiced],
              "correction": format_money(o.correction),
              "admin_fee": None if o.admin_fee is None else _fee_json(o.admin_fee),
-             "do_not_invoice": o.do_not_invoice, "exported": o.exported}
+             "do_not_invoice": o.do_not_invoice, "exported": o.exported,
+             "address": _address_json(o.address)}
             for o in settlement.contract_objects
         ],
         "adjustments": [

@@ -62,6 +62,31 @@ NO_FEE = AdminFee()
 
 
 @dataclass(frozen=True, slots=True)
+class Address:
+    """A postal address for letters (outside the fingerprint: it changes no figure)."""
+
+    lines: tuple[str, ...] = ()  # name/c/o/street lines, top to bottom
+    postcode: str = ""
+    city: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (any(line.strip() for line in self.lines) or self.postcode.strip()
+                    or self.city.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Invoicing:
+    """The accounting system's codes for the invoice basis (outside the fingerprint)."""
+
+    transaction_type: str | None = None  # the common-cost transaction type
+    fee_transaction_type: str | None = None
+    fee_account: str | None = None
+    vat_code_liable: str | None = None
+    vat_code_free: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Avregning: the settlement's own settings."""
 
@@ -78,6 +103,8 @@ class Settings:
     settlement_account_liable: str | None = None
     settlement_account_free: str | None = None
     status: Status = Status.LAGT_OPP
+    owner_address: Address | None = None
+    invoicing: Invoicing = field(default_factory=Invoicing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +117,7 @@ class CostLine:
     level: Level = Level.OBJECT
     share_pct: Decimal = Decimal(100)
     full_distribution: bool = False
+    transaction_type: str | None = None  # for the reports (Kontovalg's Transaksjonstype)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +152,7 @@ class ContractObject:
     admin_fee: AdminFee | None = None  # None: the settlement's
     do_not_invoice: bool = False
     exported: str | None = None
+    address: Address | None = None  # invoice address for the letter
 
     @property
     def has_fixed(self) -> bool:

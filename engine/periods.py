@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from engine.model import ContractObject, CostLine, SettlementInput, Status
+from engine.model import ContractObject, CostLine, Invoice, SettlementInput, Status
+from engine.money import format_money
 from engine.problems import Problem
 from engine.statuses import STATUS_LABELS
 
@@ -212,8 +213,13 @@ def carry_forward(
       except objects whose lease ended before the new period starts (a warning lists them);
     - adjustments (share %, factor, participates), except those of objects not carried.
 
-    Not carried: cost amounts, a konto invoices, corrections (→ 0), numerator overrides (they are
-    for one settlement only), do-not-invoice flags, export marks, the status. Settings the
+    - a konto invoices whose own period runs past the old period's end, as they are (number,
+      dates, full amount): their remaining days count in the new period (§6.6), and an object
+      whose lease ended but that has such an invoice is carried for it (weight 0, §5); a warning
+      lists them.
+
+    Not carried: cost amounts, other a konto invoices, corrections (→ 0), numerator overrides
+    (they are for one settlement only), do-not-invoice flags, export marks, the status. Settings the
     workbook does not hold (e.g. the admin fee's transaction type and the letter layout of spec
     §3) are not in ``SettlementInput`` and so are the caller's to carry.
 
@@ -234,8 +240,36 @@ def carry_forward(
             )
         )
 
-    kept = tuple(o for o in previous.contract_objects if o.end is None or o.end >= new_start)
-    dropped = [o.id for o in previous.contract_objects if o.end is not None and o.end < new_start]
+    def crossing(obj: ContractObject) -> tuple[Invoice, ...]:
+        return tuple(inv for inv in obj.invoiced if inv.period_to >= new_start)
+
+    def leased(obj: ContractObject) -> bool:
+        return obj.end is None or obj.end >= new_start
+
+    kept = tuple(o for o in previous.contract_objects if leased(o) or crossing(o))
+    dropped = [o.id for o in previous.contract_objects if not (leased(o) or crossing(o))]
+    carried_invoices = [f"{o.id}: {inv.invoice_no or '(uten nr.)'} "
+                        f"({_nb_date(inv.period_from)}–{_nb_date(inv.period_to)}, "
+                        f"{format_money(inv.amount)})"
+                        for o in kept for inv in crossing(o)]
+    if carried_invoices:
+        warnings.append(
+            Problem(
+                "contract_objects",
+                "A konto-fakturaer som løper inn i den nye perioden er tatt med (resten av "
+                "dagene deres teller der): " + "; ".join(carried_invoices) + ".",
+            )
+        )
+    ended_but_paid = [o.id for o in kept if not leased(o)]
+    if ended_but_paid:
+        warnings.append(
+            Problem(
+                "contract_objects",
+                "Leien er slutt, men objektet er tatt med fordi en a konto-faktura løper inn i "
+                "den nye perioden (vekt 0, det innbetalte krediteres): "
+                + ", ".join(ended_but_paid) + ".",
+            )
+        )
     if dropped:
         warnings.append(
             Problem(
@@ -250,7 +284,7 @@ def carry_forward(
     carried = SettlementInput(
         settings=settings,
         cost_lines=tuple(_carry_cost_line(c) for c in previous.cost_lines),
-        contract_objects=tuple(_carry_object(o) for o in kept),
+        contract_objects=tuple(replace(_carry_object(o), invoiced=crossing(o)) for o in kept),
         adjustments=tuple(a for a in previous.adjustments if a.object_id in kept_ids),
     )
     return carried, warnings

@@ -93,6 +93,7 @@ class ObjectResult:
     rest_incl_vat: Decimal
     admin_fee_vat: Decimal
     admin_fee_incl_vat: Decimal
+    invoice_total: Decimal  # rest + VAT + fee + fee VAT: what the invoice or credit carries
     vat_liable: bool
     do_not_invoice: bool
     invoice_status: InvoiceStatus
@@ -109,6 +110,9 @@ class TenantsSummary:
     correction: Decimal
     rest: Decimal
     admin_fee: Decimal
+    vat: Decimal  # Σ VAT on the rests
+    admin_fee_vat: Decimal  # Σ VAT on the fees
+    invoice_total: Decimal  # Σ invoice totals
 
 
 @dataclass(frozen=True, slots=True)

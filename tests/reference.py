@@ -247,8 +247,12 @@ def reference(data: dict[str, Any]) -> dict[str, Any]:
         share = sum(alloc[(o["id"], a["account"])]["tenant_share"] for a in accounts)  # A_i
         invoiced = 0  # U_i
         for f, t, amount in o["invoices"]:
-            inside = overlap(f, t, start, end)
-            invoiced += half_up(Fraction(amount * inside, (t - f).days + 1))
+            # §6.6, cumulative: what counts up to the period's end minus what counted before it.
+            own = (t - f).days + 1
+            up_to_end = overlap(f, t, date.min, end)
+            before = overlap(f, t, date.min, start - timedelta(days=1))
+            invoiced += (half_up(Fraction(amount * up_to_end, own))
+                         - half_up(Fraction(amount * before, own)))
         correction = o["correction"]  # K_i
         total, cap_reduction, fixed_difference = share, 0, 0
         cap_limit = fixed_amount = None
@@ -303,6 +307,7 @@ def reference(data: dict[str, Any]) -> dict[str, Any]:
                 "vat": vat,
                 "rest_incl_vat": rest + vat,
                 "admin_fee_vat": fee_vat,
+                "invoice_total": rest + vat + fee + fee_vat,
                 "invoice_status": status,
             }
         )
@@ -375,6 +380,9 @@ def reference(data: dict[str, Any]) -> dict[str, Any]:
                 "correction": m(sum(r["correction"] for r in results)),
                 "rest": m(sum(r["rest"] for r in results)),
                 "admin_fee": m(t_fee),
+                "vat": m(sum(r["vat"] for r in results)),
+                "admin_fee_vat": m(sum(r["admin_fee_vat"] for r in results)),
+                "invoice_total": m(sum(r["invoice_total"] for r in results)),
             },
             "owner": {
                 "vacant": m(o_vacant),
@@ -404,6 +412,7 @@ MONEY_OBJECT_FIELDS = (
     "vat",
     "rest_incl_vat",
     "admin_fee_vat",
+    "invoice_total",
 )
 OBJECT_FIELDS = (
     "id",

@@ -326,6 +326,7 @@ def test_carry_forward_contract_objects() -> None:
         "fixed",
         "fixed_equals_invoiced",
         "admin_fee",
+        "address",
     }
     cleared = {
         "invoiced": (),
@@ -396,12 +397,29 @@ def test_carry_forward_leaves_the_previous_untouched() -> None:
 def test_carry_forward_of_a_short_period_over_a_leap_february() -> None:
     previous = previous_settlement()
     settings = replace(previous.settings, period_start=date(2023, 12, 1), interval_months=3)
-    objects = (replace(previous.contract_objects[0], end=date(2024, 2, 29)),)
+    objects = (replace(previous.contract_objects[0], end=date(2024, 2, 29), invoiced=()),)
     new, warnings = carry_forward(replace(previous, settings=settings, contract_objects=objects))
     assert new.settings.period_start == date(2024, 3, 1)
     assert new.contract_objects == ()
     assert new.adjustments == ()
     assert any("1001-1" in w.message for w in warnings)
+
+
+def test_carry_forward_keeps_invoices_that_run_into_the_new_period() -> None:
+    # §4: 4 500,00 for 01.12.2024–28.02.2025 counts 1 550,00 in 2024; its other 2 950,00 belong
+    # to 2025, so the invoice is carried as it is, and so is its object although the lease
+    # ended in 2024 (it takes part with weight 0 and is credited what it paid).
+    previous = previous_settlement()
+    crossing = Invoice("F-9", date(2024, 12, 1), date(2025, 2, 28), Decimal("4500.00"))
+    inside = Invoice("F-1", date(2024, 1, 1), date(2024, 3, 31), Decimal("9000.00"))
+    ended = replace(previous.contract_objects[0], end=date(2024, 12, 31),
+                    invoiced=(inside, crossing))
+    new, warnings = carry_forward(replace(previous, contract_objects=(ended,)))
+    assert [o.id for o in new.contract_objects] == [ended.id]
+    assert new.contract_objects[0].invoiced == (crossing,)
+    said = " ".join(w.message for w in warnings)
+    assert "F-9" in said and "F-1" not in said
+    assert f"{ended.id}" in said
 
 
 @given(

@@ -535,6 +535,24 @@ def test_crossing_invoices(calc, build):
     ]
 
 
+def test_crossing_invoice_cumulative_rounding(calc, build):
+    # §6.6: 1 000,01 for 17.12–15.01 (30 days, 15 in each year). Rounded cumulatively it counts
+    # 500,01 in the year ending 31.12 and 1 000,01 − 500,01 = 500,00 in the next; rounding each
+    # half on its own (the old rule) would count 500,01 in both, 0,01 more than was invoiced.
+    invoice = [inv("F1", "2024-12-17", "2025-01-15", "1000.01")]
+    first = calc(build([obj("A", invoiced=invoice)], [line("6300", 10000)]))
+    second = calc(build([obj("A", invoiced=invoice)], [line("6300", 10000)],
+                        period_start="2025-01-01"))
+    counted = [objects(r)["A"]["invoices"][0]["counted"] for r in (first, second)]
+    assert counted == ["500.01", "500.00"]
+    # 4 500,00 for 01.12–28.02 (90 days): 1 550,00 in the first year, 2 950,00 in the next.
+    invoice = [inv("F2", "2024-12-01", "2025-02-28", "4500.00")]
+    first = calc(build([obj("A", invoiced=invoice)], [line("6300", 10000)]))
+    second = calc(build([obj("A", invoiced=invoice)], [line("6300", 10000)],
+                        period_start="2025-01-01"))
+    assert [objects(r)["A"]["invoiced"] for r in (first, second)] == ["1550.00", "2950.00"]
+
+
 def test_correction(calc, build):
     # S_i = 10 000·100/1000 = 1 000; U_i = 600; K_i = 250 → rest 150. A negative correction
     # (−100) adds back: 1 000 − 600 + 100 = 500.
