@@ -202,3 +202,14 @@ def write_problem(path: Path, exc: OSError) -> Problem:
     hint = (" Er filen åpen i et annet program? Lukk den og prøv igjen."
             if isinstance(exc, PermissionError) else "")
     return Problem(str(path), f"Kunne ikke skrive filen: {reason}.{hint}")
+
+
+def write_letters_and_reports(workbook: Path, *, overwrite: bool = False) -> list[Outcome]:
+    """The letters and the reports of a calculated workbook, in their default folders beside
+    it (what ``avregn demo`` writes after calculating the demo)."""
+    from avregn.book import FileBook
+    from avregn.letters import write_letters
+    from avregn.reports import write_reports
+
+    return [write_letters(FileBook(workbook), overwrite=overwrite),
+            write_reports(FileBook(workbook), overwrite=overwrite)]
