@@ -97,7 +97,9 @@ def cell_text(value: Value, kind: str) -> str:
         return ""
     if isinstance(value, str):
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        return "X" if value else ""
+    if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):
         if kind in ("money", "pct"):
