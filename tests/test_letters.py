@@ -314,6 +314,15 @@ def test_a_tenant_without_address_gets_no_letter_and_the_others_do(tmp_path: Pat
     assert alone.problems[0].where == expected_address_cell(1)
 
 
+def test_an_address_without_postcode_gets_its_letter_and_a_warning(tmp_path: Path) -> None:
+    data = crossing()
+    data["contract_objects"][0]["address"] = {"lines": ["Storgata 1", "SE-111 22 Stockholm"]}
+    book = calculated_book(tmp_path, data)
+    outcome = write_letters(book, object_id="A1", today=TODAY)
+    assert outcome.ok and len(outcome.written) == 1
+    assert any("verken postnummer eller poststed" in w.message for w in outcome.warnings)
+
+
 def test_missing_owner_address_is_a_warning(tmp_path: Path) -> None:
     data = crossing()
     del data["settlement"]["owner_address"]

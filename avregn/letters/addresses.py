@@ -53,15 +53,24 @@ def field_cell(found: WorkbookInput, path: str, field_name: str, table_or_form: 
 
 
 def address_problem(found: WorkbookInput, index: int, obj: ContractObject) -> Problem | None:
-    """The refusal for a tenant without an invoice address, at the cell to fill."""
-    part = missing_address_part(obj.address)
-    if part is None:
+    """The refusal for a tenant without an invoice address (no address line), at the cell to
+    fill; None when the letter can go."""
+    if missing_address_part(obj.address) != "lines":
         return None
-    what = "adresse" if part == "lines" else "postnummer og poststed"
-    where = field_cell(found, f"contract_objects[{index}]", f"address.{part}", "table")
+    where = field_cell(found, f"contract_objects[{index}]", "address.lines", "table")
     name = obj.contract_name or obj.name or obj.id
-    return Problem(where, f"{obj.id} ({name}) mangler {what} og får ikke brev. Fyll inn "
+    return Problem(where, f"{obj.id} ({name}) mangler adresse og får ikke brev. Fyll inn "
                           "fakturaadressen, og lag brevet på nytt.")
+
+
+def postcode_warning(found: WorkbookInput, index: int, obj: ContractObject) -> Problem | None:
+    """An address without postcode and city still gets its letter (a foreign address may
+    have them in its lines), with a warning at the postcode's cell."""
+    if missing_address_part(obj.address) != "postcode":
+        return None
+    where = field_cell(found, f"contract_objects[{index}]", "address.postcode", "table")
+    return Problem(where, f"{obj.id}: adressen har verken postnummer eller poststed; brevet "
+                          "er skrevet, men kontroller adressen.")
 
 
 def owner_address_warning(found: WorkbookInput, address: Address | None) -> Problem | None:
