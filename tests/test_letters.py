@@ -418,3 +418,26 @@ def test_the_default_template_ships_with_the_package() -> None:
     assert "letters/templates/*.typ" in data
     assert DEFAULT_TEMPLATE.is_file()
     assert shutil.which("python") or True
+
+
+@needs_pdftotext
+@pytest.mark.slow
+def test_an_object_with_payments_but_no_lease_days_is_credited_in_its_letter(
+        tmp_path: Path) -> None:
+    data = crossing()
+    data["contract_objects"].append(
+        {"id": "A6", "contract_no": "16", "contract_name": "Gått ut AS", "name": "Kontor F",
+         "start": "2019-01-01", "end": "2024-06-30", "numerator": "50",
+         "customer_id": "914778271", "address": {"lines": ["Vei 6"], "postcode": "0150",
+                                                 "city": "OSLO"},
+         "invoiced": [{"invoice_no": "K-9", "from": "2024-07-01", "to": "2024-09-30",
+                       "amount": "900.00"}]})
+    book = calculated_book(tmp_path, data)
+    outcome = write_letters(book, object_id="A6", today=TODAY)
+    assert outcome.ok, outcome.lines()
+    obj = outcome.result.object("A6")
+    assert obj.days == 0 and obj.rest == Decimal("-900.00")
+    text = pdf_text(outcome.written[0])
+    check_letter(text, outcome.result, obj)
+    assert "Ingen leiedager i perioden (leieforholdet 01.01.2019–30.06.2024)" in \
+        " ".join(text.split())
