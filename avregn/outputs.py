@@ -32,7 +32,7 @@ from engine.model import SettlementInput, Status
 from engine.problems import Problem
 from engine.result import Result
 from engine.rounding import Mode, decimal_places, exact_text
-from engine.statuses import STALE_MESSAGE, check_fresh
+from engine.statuses import check_fresh
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,9 @@ def load_calculated(book: BookPort, *, what: str) -> Calculated | Outcome:
                                                "først (avregn beregn ARBEIDSBOK)."),))
     stale = check_fresh(fingerprint(settlement), state.fingerprint)
     if stale is not None:
-        message = (STALE_MESSAGE.removesuffix(" Beregn på nytt.") if stale.message ==
-                   STALE_MESSAGE else stale.message)
+        reason = stale.message.removesuffix(" Beregn på nytt.").rstrip(".")
         return Outcome(False, f"{book.name}: {what} er ikke laget — resultatet er utdatert.",
-                       (Problem(status_cell(), f"{message}. Beregn på nytt (avregn beregn "
+                       (Problem(status_cell(), f"{reason}. Beregn på nytt (avregn beregn "
                                                "ARBEIDSBOK), kontroller, og lag dem så."),))
     result, problems = try_calculate(settlement, calculated_at=state.calculated_at)
     if result is None:

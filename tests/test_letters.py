@@ -272,7 +272,9 @@ def test_refused_when_inputs_changed_since_the_calculation(tmp_path: Path) -> No
     assert not outcome.ok and not outcome.written
     assert "utdatert" in outcome.message
     assert outcome.problems[0].where == status_cell()
-    assert "Beregn på nytt" in outcome.problems[0].message
+    assert outcome.problems[0].message == (
+        "Resultatet er utdatert: inndata er endret siden beregningen. Beregn på nytt (avregn "
+        "beregn ARBEIDSBOK), kontroller, og lag dem så.")
 
 
 def test_refused_when_the_input_has_errors(tmp_path: Path) -> None:
