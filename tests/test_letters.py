@@ -443,3 +443,23 @@ def test_an_object_with_payments_but_no_lease_days_is_credited_in_its_letter(
     check_letter(text, outcome.result, obj)
     assert "Ingen leiedager i perioden (leieforholdet 01.01.2019–30.06.2024)" in \
         " ".join(text.split())
+
+
+def test_progress_bar_only_on_a_terminal_and_for_more_than_a_handful() -> None:
+    import io
+
+    from avregn.commands.brev import HANDFUL, progress_bar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert progress_bar(io.StringIO()) is None  # piped: silent
+    screen = Terminal()
+    show = progress_bar(screen)
+    show(1, HANDFUL)
+    assert screen.getvalue() == ""  # a handful: no bar
+    for k in range(1, 21):
+        show(k, 20)
+    assert screen.getvalue().endswith("] 20/20 filer\n")
+    assert "#" * 30 in screen.getvalue()
