@@ -510,3 +510,32 @@ def carried_invoices(following: SettlementInput) -> list[str]:
                        f"{nok(invoice.amount)} ({layout.A_KONTO.name}!A{row})")
             row += 1
     return out
+
+
+# --- The layout version (spec §9b) -----------------------------------------------------------
+
+
+@_saving
+def upgrade(book: BookPort) -> Outcome:
+    """«Oppgrader»: bring a workbook of an older layout version up to date, in place (with the
+    usual backup); new optional columns and settings start empty."""
+    from avregn.book import FileBook
+    from avregn.workbook.upgrade import upgrade_file
+
+    if not isinstance(book, FileBook):
+        return _failed(f"{book.name}: oppgradering gjøres på en lagret fil. Lagre og lukk "
+                       "arbeidsboken, og kjør «avregn oppgrader ARBEIDSBOK».", [])
+    file_problems = [p for p in book.read_input().problems if p.where == book.name]
+    if file_problems:  # not a workbook, damaged, encrypted …
+        return _failed(f"{book.name}: ikke oppgradert.", file_problems)
+    rows = {sheet.name: book.read_sheet(sheet.name) for sheet in layout.INPUT_SHEETS}
+    done = upgrade_file(book.path, rows, backup=book.backup)
+    if not done.ok:
+        return _failed(f"{book.name}: ikke oppgradert — ingenting er endret.", done.problems)
+    if done.from_version == done.to_version:
+        return Outcome(True, f"{book.name} følger allerede malversjon {done.to_version}; "
+                             "ingenting å oppgradere.")
+    return Outcome(True, f"{book.name}: oppgradert fra malversjon {done.from_version} til "
+                         f"{done.to_version} (forrige versjon er lagret som "
+                         f"{book.path.stem}.forrige{book.path.suffix}). Nytt: "
+                         + "; ".join(done.changes) + ".", written=(book.path,))

@@ -386,7 +386,7 @@ VERSION_CELL = "C1"
 VERSION_LABEL = "Malversjon"
 
 INSTRUCTIONS_ROW = INVOICING.last_row + 2
-_INSTRUCTIONS = (
+INSTRUCTIONS = (
     ("Slik gjør du en avregning", "heading"),
     ("1. Fyll ut innstillingene over. Gule celler fyller du ut; grå celler skriver avregn.",
      "plain"),
@@ -414,7 +414,7 @@ AVREGNING = Sheet(
         Text("A2", "Innstillinger for én avregning: ett eiendomsobjekt, én avregningsgruppe, "
                    "én periode.", "note"),
         *(Text(f"A{INSTRUCTIONS_ROW + i}", line, style)
-          for i, (line, style) in enumerate(_INSTRUCTIONS)),
+          for i, (line, style) in enumerate(INSTRUCTIONS)),
     ),
     help="Avregningens innstillinger og en kort bruksanvisning.",
 )
