@@ -378,7 +378,7 @@ def fee_value_without_type(dir_: Path) -> Path:
     return save(wb, dir_ / "fee_without_type.xlsx")
 
 
-# --- spec §9b: the slips measured in issue 10 -------------------------------------------------------
+# --- spec §9b: the slips measured in issue 10 ---------------------------------------------------
 
 
 def _with_cached_value(path: Path, sheet: str, ref: str, value: str) -> Path:

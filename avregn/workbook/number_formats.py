@@ -1,4 +1,4 @@
-"""The workbook's number formats, defined once (the input layout and the engine's sheets share them).
+"""The workbook's number formats, defined once: the input layout and the engine's sheets share them.
 
 Excel stores number formats in their en-US form (spec §9b): ``#,##0.00`` shows as ``1 234,50``
 in a Norwegian Excel, ``dd.mm.yyyy`` as ``31.12.2024``. Never a "." followed only by "#"

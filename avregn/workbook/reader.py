@@ -728,7 +728,8 @@ def read_blocks(blocks: Mapping[str, Rows], *, date1904: bool = False,
                       (formulas or {}).get(names[layout.TIL_FORDELING.name] or "", {}),
                       kontovalg_name=names[layout.KONTOVALG.name],
                       cost_lines_read=layout.COST_LINES.section not in unreadable)
-    if settings_name is not None and reader.version is None and _is_version_1(blocks[settings_name]):
+    if settings_name is not None and reader.version is None \
+            and _is_version_1(blocks[settings_name]):
         reader.warning(f"{settings_name}!{layout.VERSION_CELL}",
                        "Arbeidsboken følger malversjon 1. Den leses som før, men mangler "
                        "adresser, faktureringskoder og Transaksjonstype i Kontovalg; kjør "

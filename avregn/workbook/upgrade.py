@@ -180,15 +180,13 @@ def plan_v1_to_v2(rows: Mapping[str, Sequence[Sequence[Any]] | None]) -> tuple[P
         for field_name in fields:
             index = table.index(field_name)
             column = table.column(field_name)
-            like = index if column.since <= 1 else key
+            col_like = index if column.since <= 1 else key
             width = column.width if column.since > 1 else None
-            plan.columns.setdefault(sheet_name, {})[index] = (like, True, width)
+            plan.columns.setdefault(sheet_name, {})[index] = (col_like, True, width)
         for i, column in enumerate(table.columns):
             index = table.first_col + i
             if column.since > 1 and index not in plan.columns.get(sheet_name, {}):
-                plan.columns.setdefault(sheet_name, {})[index] = (
-                    table.index(fields[0]) if column.kind is not layout.Kind.TEXT else key,
-                    False, column.width)
+                plan.columns.setdefault(sheet_name, {})[index] = (key, False, column.width)
     return plan, problems
 
 
@@ -454,18 +452,18 @@ def apply_package_pass(source: Path, out: Path, plan: Plan) -> None:
         cols = _col_styles(xml)
         original = {index: dict(attrs) for index, attrs in cols.items()}
         wanted: dict[tuple[int, int], int] = {}
-        for ref, (like, text) in cells.items():
-            target = _position(ref)
-            base = current.get(_position(like), 0) if like else current.get(target, 0)
-            if not like and target not in current:
+        for ref, (cell_like, text) in cells.items():
+            position = _position(ref)
+            base = current.get(_position(cell_like), 0) if cell_like else current.get(position, 0)
+            if not cell_like and position not in current:
                 continue
-            wanted[target] = styles.text_twin(base) if text else base
+            wanted[position] = styles.text_twin(base) if text else base
         if columns:
-            for index, (like, text, width) in columns.items():
-                attrs = dict(original.get(index) or original.get(like) or
+            for index, (col_like, text, width) in columns.items():
+                attrs = dict(original.get(index) or original.get(col_like) or
                              {"min": str(index), "max": str(index)})
                 attrs["min"] = attrs["max"] = str(index)
-                base = int((original.get(like) or {}).get("style", "0"))
+                base = int((original.get(col_like) or {}).get("style", "0"))
                 attrs["style"] = str(styles.text_twin(base) if text else base)
                 if width is not None:
                     attrs["width"], attrs["customWidth"] = str(width), "1"
@@ -478,16 +476,16 @@ def apply_package_pass(source: Path, out: Path, plan: Plan) -> None:
         xml = _style_cells(xml, wanted)
         _parse(xml.encode("utf-8"))
         changed[part] = xml.encode("utf-8")
-        for rel_type, target in _rels(members, part).values():
-            if not rel_type.endswith("/table") or target not in members:
+        for rel_type, table_part in _rels(members, part).values():
+            if not rel_type.endswith("/table") or table_part not in members:
                 continue
-            table_xml = members[target].decode("utf-8")
+            table_xml = members[table_part].decode("utf-8")
             name = _get_attr(re.search(r"<table\b[^>]*>", table_xml).group(0),  # type: ignore
                              "displayName")
             if name in plan.tables:
                 grown = _grow_table(table_xml, plan.tables[name])
                 _parse(grown.encode("utf-8"))
-                changed[target] = grown.encode("utf-8")
+                changed[table_part] = grown.encode("utf-8")
 
     style_text = styles.result()
     _parse(style_text.encode("utf-8"))
