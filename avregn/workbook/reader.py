@@ -44,6 +44,22 @@ Rules chosen where the spec is silent:
   A number in that column is an amount; 0 < x < 1 is refused as ambiguous (an Excel
   percentage?). The settlement's fee: a value with type «ingen» or without a type is an error;
   with type «prosent» a number is the percent (5 = 5 %) and 0 < x < 1 is refused likewise.
+* Spec §9b: when *Kontovalg* lists accounts, a line of *Til fordeling* whose account is not
+  there is an error at its KontoNr cell; an empty or missing *Kontovalg* is one warning. An
+  account without a digit («Sum», «Totalt») is refused at its cell, and so is an amount that is
+  a formula summing other lines of the amount column of the same sheet (``SUM``/``SUMMER``,
+  ``SUBTOTAL``/``DELSUM``, ``AGGREGATE``, or ``C4+C5+…``), whatever *Kontovalg* holds. Each
+  line's ``transaction_type`` is the one *Kontovalg* gives its account.
+* A percentage typed as text without ``%`` (the *Andel %* columns; *Adm.honorar verdi* with
+  type «prosent») is percent points when it is ≥ 1 and refused as ambiguous strictly between 0
+  and 1; a numeric cell of a percent column holds the fraction (Excel's percent format).
+* Slips that are valid are warnings at their cell (``WorkbookInput.warnings``): a cap of 0, an
+  object's fee amount under 100 kr when the settlement's fee is a percent, a postcode that is
+  not four digits, more than three address lines.
+* *Avregning*'s status cell is only written; the status lives on *Status* and is never read
+  back from here.
+* A workbook of an older layout version (no «Malversjon N» cell) is read as it is: columns and
+  settings a later version added are skipped when their header is not there (``Column.since``).
 * Merged cells touching an input block are an error (only the first cell keeps its value).
 * Excel date serials in a date column count from 1899-12-30 (or 1904-01-01 when the workbook
   says ``date1904``); a time of day is dropped. A date in a text or number column is an error
