@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from bad_workbooks import SMALL, fill, save
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from avregn import actions
@@ -192,3 +194,18 @@ def test_percent_text_between_0_and_1_is_ambiguous(text: str) -> None:
 ])
 def test_total_formula(formula: str, row: int, total: bool) -> None:
     assert is_total_formula(formula, "C", row, "Til fordeling") is total
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(min_value=Decimal("-1000"), max_value=Decimal("1000"), places=4,
+                   allow_nan=False, allow_infinity=False))
+def test_percent_text_property(value: Decimal) -> None:
+    """With % a percentage reads as written; without it, ≥ 1 (in size) is percent points and
+    anything strictly between 0 and 1 is refused, never silently read as a fraction."""
+    text = layout.format_nb(value)
+    assert percent_text(f"{text} %") == value
+    if 0 < abs(value) < 1:
+        with pytest.raises(TextNumberError):
+            percent_text(text)
+    else:
+        assert percent_text(text) == value

@@ -15,8 +15,10 @@ Kinds and how a cell is read (the reader applies this; ``cell_value`` writes the
 * ``number`` / ``integer`` — exact decimals / a whole number.
 * ``percent`` — the number of percent (12.5 means 12,5 %). The template formats these cells as
   Excel percentages, so a numeric cell holds the fraction Excel stores (0.125 shown as
-  12,5 %) and the reader multiplies by 100; text (``12,5 %`` or ``12,5``) is the percent itself.
-  Excel's percent cells take ``80``, ``0,8`` and ``80 %`` all as 80 %, which is why.
+  12,5 %) and the reader multiplies by 100. Text with ``%`` is the percent as written; text
+  without it is percent points when ≥ 1 (``12,5``) and refused as ambiguous strictly between 0
+  and 1 (``0,5``: 0,5 % or 50 %?), spec §9b. Excel's percent cells take ``80``, ``0,8`` and
+  ``80 %`` all as 80 %, which is why a number there is a fraction.
 * ``date`` — a date cell, an Excel serial number, or text ``dd.mm.åååå`` / ``åååå-mm-dd``.
 * ``bool-x`` — ``X`` for yes, empty for no (``Ja``/``Nei`` are accepted too).
 * ``yes-no`` — ``Ja``/``Nei`` (``X`` accepted as yes); empty means the column's default.
@@ -869,13 +871,15 @@ def table_row(table: Table, record: Mapping[str, Any], row: int) -> RowCells:
 
 
 SETTINGS_FORMS = (SETTINGS, INVOICING)  # the forms of *Avregning* the user fills in
+WRITTEN_FORMS = (SETTINGS, STATUS_CELL, INVOICING)  # …and what a writer fills (the status too)
 
 
 def settings_cells(settlement: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"B4": "Prøvegata 4", …}``: the settings forms' value cells for a settlement dict."""
+    """``{"B4": "Prøvegata 4", …}``: the settings forms' value cells for a settlement dict
+    (with the status cell, which is written but never read back)."""
     out: dict[str, Any] = {}
     fee = settlement.get("admin_fee")
-    for form in SETTINGS_FORMS:
+    for form in WRITTEN_FORMS:
         for col in form.fields:
             if col.field == "admin_fee.value":
                 if isinstance(fee, Mapping):

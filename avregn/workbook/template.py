@@ -268,9 +268,11 @@ def write_cell(ws: Worksheet, row: int, col: int, column: Column, value: Any,
 
 def fill_settings(ws: Worksheet, settlement: Mapping[str, Any]) -> None:
     """Write a contract ``settlement`` dict into the *Avregning* sheet's value cells."""
-    columns = {form.cell(c.field): c for form in layout.SETTINGS_FORMS for c in form.fields}
+    columns = {form.cell(c.field): c for form in layout.WRITTEN_FORMS for c in form.fields}
     for ref, value in layout.settings_cells(settlement).items():
-        write_cell(ws, ws[ref].row, ws[ref].column, columns[ref], value)
+        column = columns[ref]
+        write_cell(ws, ws[ref].row, ws[ref].column, column, value,
+                   layout.Role.INPUT if column.input else layout.Role.ENGINE)
 
 
 def fill_table(ws: Worksheet, table: Table, records: Iterable[Mapping[str, Any]],
