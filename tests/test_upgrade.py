@@ -158,3 +158,26 @@ def test_libreoffice_opens_the_upgraded_workbook(v1_demo: Path, tmp_path: Path) 
     avregning = book.get_sheet_by_name("Avregning").to_python(skip_empty_area=False)
     assert avregning[0][2] == "Malversjon 2"
     assert read_workbook(converted).problems == []
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+def test_upgrade_of_a_workbook_another_program_saved(tmp_path: Path) -> None:
+    """A version 1 workbook saved by LibreOffice (its own XML style: shared strings, grouped
+    columns, other style indexes) upgrades as well."""
+    source = tmp_path / "in" / "avregning.xlsx"
+    source.parent.mkdir()
+    shutil.copyfile(V1_DEMO, source)
+    saved = libreoffice.convert(source, tmp_path / "out", "xlsx")
+    before = read_workbook(saved)
+    outcome = actions.upgrade(FileBook(saved))
+    assert outcome.ok, outcome.lines()
+    after = read_workbook(saved)
+    assert after.problems == [] and after.layout_version == layout.LAYOUT_VERSION
+    assert after.data == before.data
+    wb = openpyxl.load_workbook(saved)
+    assert wb["Brøk"].tables["Kontraktsobjekter"].ref.startswith("A3:S")
+    assert wb.defined_names["Innstillinger"].attr_text == "'Avregning'!$A$4:$B$17"
+    assert wb["Brøk"]["A4"].number_format == "@"
+    reopened = libreoffice.convert(saved, tmp_path / "again", "xlsx")
+    assert read_workbook(reopened).problems == []
