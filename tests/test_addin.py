@@ -1,7 +1,8 @@
 """The Excel face, without Excel: the live book port against a faithful fake of xlwings
-(``tests/fake_xlwings.py``), the ribbon callbacks and the worksheet functions.
+(``tests/fake_xlwings.py``) and the ribbon callbacks.
 
-The key test is architecture seam 2: the same scenario through the file port (``FileBook``)
+The worksheet functions are tested in ``test_addin_udfs.py``. The key test here is
+architecture seam 2: the same scenario through the file port (``FileBook``)
 and the live port (``XlwingsBook``) gives identical sheets — the file read back with calamine,
 the fake read cell by cell — and the live port stays within one value read per sheet and one
 value write per engine sheet.
@@ -18,7 +19,7 @@ import fake_xlwings as fx
 import pytest
 from python_calamine import CalamineWorkbook
 
-from addin import ribbon, udfs
+from addin import ribbon
 from addin.live_book import XlwingsBook, cell_text, excel_text, excel_value, rectangles
 from addin.messages import box_text, udf_error
 from avregn import actions
@@ -27,8 +28,6 @@ from avregn.demo import demo_data
 from avregn.workbook import layout
 from avregn.workbook.new_book import write_new_workbook
 from avregn.workbook.results_sheets import read_status
-from engine.calculation import calculate
-from engine.contract import parse_settlement
 from engine.model import Status
 from engine.problems import Problem
 from engine.statuses import Action
@@ -506,105 +505,7 @@ def test_account_buttons(excel: tuple[Path, fx.Book, list[str]]) -> None:
                      "Ingen kontoer med 0 i beløp."]
 
 
-# --- Worksheet functions -------------------------------------------------------------------------
-
-
-Blocks = tuple[Any, Any, Any, Any, Any]
-
-
-def udf_blocks(path: Path, with_headers: bool = True) -> Blocks:
-    """The template's named blocks as Excel hands them to a function: Innstillinger
-    (labels and values) and the tables (``Tabell[#All]`` or just the data rows)."""
-    sheets = {name: [[excel_like(v) for v in row] for row in rows]
-              for name, rows in calamine_rows(path).items()}
-    form = layout.SETTINGS
-    out = [[row[form.label_col - 1: form.value_col] for row in
-            sheets[layout.AVREGNING.name][form.first_row - 1: form.last_row]]]
-    for sheet in (layout.BROK, layout.TIL_FORDELING, layout.KONTRAKTSOBJEKT_KONTI,
-                  layout.A_KONTO):
-        table = sheet.block
-        assert isinstance(table, layout.Table)
-        rows = sheets[sheet.name]
-        start = table.header_row if with_headers else table.first_data_row
-        out.append([row[table.first_col - 1: table.last_col] for row in rows[start - 1:]])
-    return out[0], out[1], out[2], out[3], out[4]
-
-
-@pytest.fixture
-def demo_result() -> Any:
-    settlement, problems = parse_settlement(demo_data())
-    assert settlement is not None, problems
-    return calculate(settlement)
-
-
-@pytest.mark.parametrize("with_headers", [True, False])
-def test_udfs_equal_the_engine(tmp_path: Path, demo_result: Any, with_headers: bool,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
-    path, _ = make_book(tmp_path)
-    blocks = udf_blocks(path, with_headers)
-    udfs.clear_cache()
-    runs: list[int] = []
-    real = udfs._calculate
-
-    def counted(arguments: Any) -> Any:
-        runs.append(1)
-        return real(arguments)
-
-    monkeypatch.setattr(udfs, "_calculate", counted)
-    for obj in demo_result.objects:
-        assert udfs.AVREGN_ANDEL(*blocks, obj.id) == float(obj.total)
-        assert udfs.AVREGN_REST(*blocks, obj.id) == float(obj.rest)
-        for acc in demo_result.accounts:
-            expected = demo_result.allocation(obj.id, acc.account).tenant_share
-            assert udfs.AVREGN_ANDEL(*blocks, obj.id, float(acc.account)) == float(expected)
-    assert len(runs) == 1  # one calculation, then lookups
-
-
-def test_udf_cache_follows_the_input(tmp_path: Path) -> None:
-    path, _ = make_book(tmp_path)
-    blocks = udf_blocks(path)
-    udfs.clear_cache()
-    before = udfs.AVREGN_ANDEL(*blocks, "1001-1")
-    costs = blocks[2]
-    costs[1][2] = float(costs[1][2]) + 1000.0  # a changed amount: a new calculation
-    after = udfs.AVREGN_ANDEL(*blocks, "1001-1")
-    assert isinstance(before, float) and isinstance(after, float) and after > before
-    for _ in range(udfs.CACHE_SIZE + 3):
-        costs[1][2] += 1.0
-        udfs.AVREGN_REST(*blocks, "1001-1")
-    assert len(udfs._cache) == udfs.CACHE_SIZE
-
-
-def test_udf_errors_are_cell_texts(tmp_path: Path) -> None:
-    data = demo_data()
-    data["contract_objects"][2]["numerator"] = "-5"
-    data["cost_lines"][1]["share_pct"] = "150"
-    path, _ = make_book(tmp_path, data)
-    udfs.clear_cache()
-    answer = udfs.AVREGN_ANDEL(*udf_blocks(path), "1001-1")
-    by_file = actions.beregn(FileBook(path), now=NOW)
-    assert answer == udf_error(by_file.problems)
-    assert isinstance(answer, str) and answer.startswith("#AVREGN: ")
-    assert "(og 1 til)" in answer
-
-    good = udf_blocks(make_book(tmp_path, name="ok.xlsx")[0])
-    assert udfs.AVREGN_ANDEL(*good, "9999-9") == "#AVREGN: fant ikke kontraktsobjektet " \
-                                                  "«9999-9» i Brøk"
-    assert str(udfs.AVREGN_ANDEL(*good, "1001-1", "1234")).startswith("#AVREGN: fant ikke ko")
-    assert udfs.AVREGN_REST(*good, None) == "#AVREGN: objekt mangler (Id fra Brøk)"
-    assert str(udfs.AVREGN_REST(None, 5, None, None, None, "1001-1")).startswith("#AVREGN: ")
-    broken = udfs.AVREGN_REST(good[0], good[1], good[2], good[3], [[{"a": 1}]], "x")
-    assert str(broken).startswith("#AVREGN: Intern feil")
-
-
-def test_udf_blocks_of_one_row_or_cell_are_rows() -> None:
-    assert udfs.as_rows(None) == [] and udfs.as_rows(5.0) == [[5.0]]
-    assert udfs.as_rows(["1001-1", "F1"]) == [["1001-1", "F1"]]
-    assert udfs.as_rows([[1.0, 2.0]]) == [[1.0, 2.0]]
-
-
-def test_udf_version() -> None:
-    assert udfs.AVREGN_VERSJON().startswith("avregn ")
+# --- Messages -----------------------------------------------------------------------------------
 
 
 def test_udf_error_text() -> None:
