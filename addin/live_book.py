@@ -28,6 +28,8 @@ range need not start at A1, so its values are padded to start at row 1, column A
 wants. ``ndim=2`` keeps a one-cell or one-row used range a list of rows; ``err_to_str`` makes
 a cell error arrive as its text (``#DIV/0!``), which the reader reports at its cell — without
 it xlwings turns errors into empty cells, and a broken formula would silently read as 0.
+Real xlwings converts only seven error codes to text; ``#SPILL!``, ``#CALC!`` and the other
+newer errors arrive as integers, which the port turns into their text too (``error_text``).
 Values arrive as Excel holds them: numbers as ``float``, dates as ``datetime``, empty as None.
 Excel has calculated every formula, so the file reader's "formula without a cached value"
 problem cannot occur here. The 1904 date system is not detected (it would need ``book.api``):
@@ -107,6 +109,24 @@ def excel_value(value: CellValue | float) -> Any:
         # microseconds back exactly, and "calculated at" is read back from Status.
         return value.replace(tzinfo=None, microsecond=0)
     return value  # int, float, date
+
+
+# Excel's cell errors as COM hands them over: the HRESULT 0x800A0000 + Excel's error number.
+# Real xlwings (``_xlwindows.cell_errors``) turns only the first seven into text, even with
+# ``err_to_str``; the newer ones (``#SPILL!``, ``#CALC!`` …) arrive as these integers. A number
+# from a cell always arrives as a float, so an ``int`` is an error.
+_ERROR_NUMBERS = {2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!",
+                  2029: "#NAME?", 2036: "#NUM!", 2042: "#N/A", 2043: "#GETTING_DATA",
+                  2045: "#SPILL!", 2046: "#CONNECT!", 2047: "#BLOCKED!", 2048: "#UNKNOWN!",
+                  2049: "#FIELD!", 2050: "#CALC!"}
+EXCEL_ERROR_CODES: dict[int, str] = {-2146828288 + n: text for n, text in _ERROR_NUMBERS.items()}
+
+
+def error_text(value: Any) -> str | None:
+    """The text of a cell error that arrived as its integer code; None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return EXCEL_ERROR_CODES.get(value, "#FEIL!")
+    return None
 
 
 def cell_text(value: Any) -> str:
@@ -374,5 +394,12 @@ def _padded(used: Any) -> list[list[Any]]:
     values = used.options(ndim=2, err_to_str=True).value
     pad = [None] * (left - 1)
     rows: list[list[Any]] = [[] for _ in range(top - 1)]
-    rows += [pad + list(row) for row in values]
+    rows += [pad + [_no_error_code(v) for v in row] for row in values]
     return rows
+
+
+def _no_error_code(value: Any) -> Any:
+    """A ``#SPILL!`` or ``#CALC!`` cell as its text, like the errors xlwings converts itself
+    (else the reader would take the integer code for a number)."""
+    text = error_text(value)
+    return value if text is None else text

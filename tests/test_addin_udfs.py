@@ -328,6 +328,11 @@ def test_every_function_converts_through_real_xlwings(blocks: Blocks, demo_resul
         assert isinstance(xl.call(u.AVREGN_KR_PR_ENHET, h, 6300.0)[0][0], float)
         text = xl.call(u.AVREGN_FORKLAR, h, "1001-1", COM_MISSING)
         assert text[0][0].startswith("1001-1: andel ")
+        na = next(code for code, name in xl.cell_errors.items() if name == "#N/A")
+        assert xl.call(u.AVREGN_REST, h, na) == [["#AVREGN: objekt er feilverdien #N/A"]]
+        spill = -2146828288 + 2045  # not among xlwings' seven: arrives as the integer
+        assert xl.call(u.AVREGN_KR_PR_ENHET, h, spill) == \
+            [["#AVREGN: konto er feilverdien #SPILL!"]]
         error = xl.call(u.AVREGN_REST, h, "9999-9")
         assert error == [["#AVREGN: fant ikke kontraktsobjektet «9999-9» i Brøk"]]
         table = xl.call(u.AVREGN_BEREGNING, h)
