@@ -60,7 +60,7 @@ from typing import Any
 
 import xlwings as xw
 
-from addin.live_book import cell_text, error_text
+from addin.live_book import cell_text, error_text, excel_scalar
 from addin.messages import UDF_PREFIX, udf_error
 from avregn import actions
 from avregn.book import Rows
@@ -99,16 +99,17 @@ def _fold(value: Any) -> str:
 
 def as_rows(value: Any) -> list[list[Any]]:
     """An argument as a list of rows: None is no rows, a scalar one cell, a flat list one row
-    (xlwings without ``ndim=2`` gives a one-row range so)."""
+    (xlwings without ``ndim=2`` gives a one-row range so). Error codes and ``Decimal`` cells
+    are read as the live port reads them (``excel_scalar``)."""
     if value is None:
         return []
     if isinstance(value, list | tuple):
         if not value:
             return []
         if all(isinstance(row, list | tuple) for row in value):
-            return [list(row) for row in value]
-        return [list(value)]
-    return [[value]]
+            return [[excel_scalar(v) for v in row] for row in value]
+        return [[excel_scalar(v) for v in value]]
+    return [[excel_scalar(value)]]
 
 
 def _is_header(row: Sequence[Any], headers: Sequence[str]) -> bool:

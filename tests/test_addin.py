@@ -10,12 +10,14 @@ value write per engine sheet.
 
 from __future__ import annotations
 
+import inspect
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import fake_xlwings as fx
+import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -66,10 +68,16 @@ def cells(rows: list[list[Any]]) -> dict[tuple[int, int], Any]:
 
 
 def fake_from_file(path: Path, **kwargs: Any) -> fx.Book:
-    """Excel holding what the file holds: every sheet's values, as Excel types them."""
+    """Excel holding what the file holds: every sheet's values, as Excel types them, and the
+    Excel tables where the file has them."""
     sheets = {name: [[excel_like(v) for v in row] for row in rows]
               for name, rows in calamine_rows(path).items()}
-    return fx.book_from_rows(sheets, name=path.name, **kwargs)
+    book = fx.book_from_rows(sheets, name=path.name, **kwargs)
+    workbook = openpyxl.load_workbook(path)
+    for ws in workbook.worksheets:
+        for table in ws.tables.values():
+            book.sheets[ws.title].add_table(table.displayName, table.ref)
+    return book
 
 
 def make_book(tmp_path: Path, data: dict[str, Any] | None = None,
@@ -140,7 +148,134 @@ def test_fake_writes_parse_text_as_excel_does() -> None:
     assert book.calls["value.set"] == 2  # the refused one was a round trip too
 
 
+def test_fake_reads_errors_and_currency_as_real_xlwings() -> None:
+    book = fx.book_from_rows({"S": [[fx.ExcelError("#SPILL!"), fx.ExcelError("#N/A"),
+                                     fx.ExcelError("#CALC!"), 1234.5]]})
+    sheet = book.sheets["S"]
+    assert sheet.range("A1:C1").options(err_to_str=True).value == \
+        [-2146826243, "#N/A", -2146826238]
+    assert sheet.range("A1:C1").value == [-2146826243, None, -2146826238]
+    sheet.range("D1").number_format = '[$kr-414] #,##0.00'
+    assert sheet.range("D1").value == Decimal("1234.5000")
+    with pytest.raises(Exception, match="same length"):
+        sheet.range("A3").value = [[1, 2], [3]]
+
+
+def test_fake_tables_grow_only_when_resized() -> None:
+    book = fx.book_from_rows({"S": [["KontoNr", "Konto"], ["6300", "Renhold"]]})
+    sheet = book.sheets["S"]
+    table = sheet.add_table("Kostnadslinjer", "A1:B2")
+    sheet.range("A3").value = [["'6400", "Forsikring"]]
+    assert table.range.address == "$A$1:$B$2"
+    table.resize(sheet.range("A1:B3"))
+    assert sheet.tables[0].range.address == "$A$1:$B$3"
+
+
+_PORT_CALLS = {
+    "Book": ["save", "sheets", "selection", "app", "name", "fullname"],
+    "Sheets": ["add", "__getitem__", "__iter__", "__len__"],
+    "Sheet": ["range", "used_range", "clear", "name", "tables"],
+    "Range": ["options", "value", "number_format", "font", "color", "column_width", "row",
+              "column", "sheet", "address", "shape"],
+    "App": ["alert", "screen_updating", "calculation", "api"],
+    "Table": ["range", "resize", "name"],
+}
+
+
+def _shape(member: Any) -> Any:
+    """A method's parameters (names, kinds, defaults) or "property" with its setter."""
+    if isinstance(member, property):
+        return ("property", member.fset is not None)
+    return [(p.name, p.kind, p.default) for p in inspect.signature(member).parameters.values()]
+
+
+@pytest.mark.parametrize("cls", sorted(_PORT_CALLS))
+def test_fake_signatures_equal_the_installed_xlwings(cls: str) -> None:
+    import xlwings.main
+
+    real, fake = getattr(xlwings.main, cls), getattr(fx, cls)
+    for name in _PORT_CALLS[cls]:
+        real_member = inspect.getattr_static(real, name)
+        fake_member = inspect.getattr_static(fake, name, None)
+        if fake_member is None:  # a plain attribute of the fake: the port only reads it
+            assert isinstance(real_member, property), (cls, name)
+            continue
+        if name == "name" and cls in ("Sheet", "Table"):
+            assert isinstance(real_member, property) and isinstance(fake_member, property)
+            continue  # renaming is not a call the port makes
+        assert _shape(fake_member) == _shape(real_member), (cls, name)
+    font_real = inspect.getattr_static(xlwings.main.Font, "bold")
+    assert _shape(inspect.getattr_static(fx._Font, "bold")) == _shape(font_real)
+    assert _shape(inspect.getattr_static(fx._Font, "color")) == \
+        _shape(inspect.getattr_static(xlwings.main.Font, "color"))
+
+
 # --- Small pieces of the port ------------------------------------------------------------------
+
+
+def test_writes_are_quiet_and_settings_come_back(tmp_path: Path) -> None:
+    _, book = make_book(tmp_path)
+    book.app.calculation = "semiautomatic"  # the user's own setting
+    book.app.settings_log.clear()
+    assert actions.beregn(XlwingsBook(book), now=NOW).ok
+    assert book.app.settings_log == [("screen_updating", False), ("calculation", "manual"),
+                                     ("calculation", "semiautomatic"),
+                                     ("screen_updating", True)]
+
+
+def test_settings_come_back_when_a_write_fails(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    _, book = make_book(tmp_path)
+
+    def broken(self: Any, data: Any) -> None:
+        raise RuntimeError("Excel svarte ikke")
+
+    monkeypatch.setattr(fx.Range, "value", property(fx.Range.value.fget, broken))
+    port = XlwingsBook(book)
+    port.set_values({"Brøk": {"O4": "X"}})
+    with pytest.raises(RuntimeError):
+        port.commit()
+    assert (book.app.screen_updating, book.app.calculation) == (True, "automatic")
+    assert book.app.settings_log[-2:] == [("calculation", "automatic"),
+                                          ("screen_updating", True)]
+
+
+def test_appended_rows_grow_the_excel_table(tmp_path: Path) -> None:
+    path = tmp_path / "avregning.xlsx"
+    selection = [{"account": "6300", "name": "Renhold fellesareal"},
+                 {"account": "6999", "name": "Ny konto"}]
+    write_new_workbook(demo_data(), path, account_selection=selection, backup=False)
+    book = fake_from_file(path)
+    sheet = book.sheets["Til fordeling"]
+    (table,) = sheet.tables
+    last = table.range.row + table.range.shape[0] - 1
+    assert actions.fetch_accounts(XlwingsBook(book)).ok
+    row = next(r for (r, c), v in sheet.cells_.items() if v == "6999")
+    assert row == last + 1  # appended right below the table …
+    assert table.range.address == f"$A${layout.COST_LINES.header_row}:$F${row}"  # … and in it
+    assert book.calls["table.resize"] == 1
+
+
+def test_currency_cells_read_as_numbers(tmp_path: Path) -> None:
+    path, book = make_book(tmp_path)
+    sheet = book.sheets["Til fordeling"]
+    amounts = layout.COST_LINES.letter("amount")
+    sheet.range(f"{amounts}4:{amounts}20").number_format = '"kr" #,##0.00'
+    assert isinstance(sheet.range(f"{amounts}4").value, Decimal)
+    by_excel = actions.beregn(XlwingsBook(book), now=NOW)
+    assert by_excel.ok, by_excel.lines()
+    assert by_excel.result == actions.beregn(FileBook(path), now=NOW).result
+
+
+def test_spill_in_an_input_cell_is_a_problem_at_its_cell(tmp_path: Path) -> None:
+    _, book = make_book(tmp_path)
+    cell = layout.CONTRACT_OBJECTS.cell("numerator", 5)
+    book.sheets["Brøk"].load([[fx.ExcelError("#SPILL!")]], origin=fx.parse_address(cell)[0])
+    outcome = actions.beregn(XlwingsBook(book), now=NOW)
+    assert any(p.where == f"Brøk!{cell}" and "#SPILL!" in p.message for p in outcome.problems)
+
+
+# --- Small pieces of the port (values) ---------------------------------------------------------
 
 
 @pytest.mark.parametrize(("text", "literal"), [
