@@ -45,9 +45,10 @@ failed action writes nothing. While it writes, screen updating is off and calcul
 Excel table does not grow when a program writes below it, so a row appended below an input
 table (*Hent konti*, *Importer konti*) is followed by resizing the table (``_grow_tables``):
 the worksheet functions read the tables by name and would not see the row otherwise. An
-engine sheet (*Beregning*, *Status*) is replaced whole: ``clear()``, one value write of the whole grid as a list of rows, then its formats in
-rectangles, then column widths; a missing engine sheet is added after the last sheet. Input
-cells (``set_values``) are written in runs of adjacent cells of one row, one call per run.
+engine sheet (*Beregning*, *Status*) is replaced whole: ``clear()``, one value write of the
+whole grid as a list of rows, then its formats in rectangles, then column widths; a missing
+engine sheet is added after the last sheet. Input cells (``set_values``) are written in runs
+of adjacent cells of one row, one call per run.
 ``commit`` does not save the workbook: Excel's book is the user's, and saving is their decision.
 
 Values as Excel wants them, converted here and nowhere else: ``Decimal`` → ``float`` (Excel
