@@ -555,8 +555,10 @@ def test_buttons_are_dispatched_by_control_id(excel: tuple[Path, fx.Book, list[s
     assert "Ukjent knapp" in shown[-1]
     assert len(shown) == 4
     assert set(ribbon.BUTTONS) == {"beregn", "laas", "fakturaklar", "skal_ikke_faktureres",
-                                   "veksle_ikke_fakturer", "ny_periode", "hent_konti",
-                                   "slett_null"}
+                                   "ny_beregning", "veksle_ikke_fakturer", "ny_periode",
+                                   "hent_konti", "importer_konti", "eksporter_konti",
+                                   "slett_null", "oppdater", "avregningsbrev", "rapporter",
+                                   "fakturagrunnlag"}
 
 
 def test_an_exception_is_one_line(excel: tuple[Path, fx.Book, list[str]],
