@@ -45,7 +45,7 @@ def _module(monkeypatch: pytest.MonkeyPatch, name: str, function: Callable[..., 
 
 def test_every_button_shows_exactly_one_message(excel: Excel,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    _, book, shown = excel
+    _, _, shown = excel
     done = Outcome(True, "Ferdig.", written=(Path("/tmp/x.pdf"),))
     for name in _FUNCTIONS:
         _module(monkeypatch, name, lambda book, **kw: done)
