@@ -6,7 +6,7 @@ Python for a settlement of 500 contract objects × 200 accounts (issue 14).
 (a) ``AVREGN_MODELL`` on a new input: read + validate + calculate + index (target < 0.5 s);
     and on an input it has seen (the cache key over the 21 762 cells only);
 (b) one per-cell call with the model cached, through xlwings' own Windows argument and return
-    conversion (``tests/xlwings_windows.py``), scalars converted as ``call_udf`` does
+    conversion (``addin/xlwings_windows.py``), scalars converted as ``call_udf`` does
     (target < 50 µs). The COM transfer of Excel's side is not in these figures.
 """
 
@@ -22,11 +22,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent / "tests"))
 
 from synthetic import synthetic_settlement  # noqa: E402
-from xlwings_windows import windows_xlwings  # noqa: E402
 
+from addin.xlwings_windows import windows_xlwings  # noqa: E402
 from avregn.workbook import layout  # noqa: E402
 from avregn.workbook.new_book import write_new_workbook  # noqa: E402
 from engine.contract import input_to_json  # noqa: E402

@@ -1,5 +1,5 @@
 """The worksheet functions: one model per input, lookups per cell, answers equal to the engine's,
-and conversions that xlwings' own Windows code accepts (``tests/xlwings_windows.py``)."""
+and conversions that xlwings' own Windows code accepts (``addin/xlwings_windows.py``)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from test_addin import NOW, calamine_rows, excel_like, make_book
-from xlwings_windows import COM_MISSING, windows_xlwings
 
 from addin import udfs
 from addin.messages import udf_error
+from addin.xlwings_windows import COM_MISSING, windows_xlwings
 from avregn import actions
 from avregn.book import FileBook
 from avregn.demo import demo_data
