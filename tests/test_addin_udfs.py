@@ -39,7 +39,8 @@ def udf_blocks(path: Path, with_headers: bool = True) -> Blocks:
     form = layout.SETTINGS
     settings = [row[form.label_col - 1: form.value_col] for row in
                 sheets[layout.AVREGNING.name][form.first_row - 1: form.last_row]]
-    settings = [row for row in settings if row[0] != form.column("status").header]
+    status = {c.header for c in form.fields if c.field == "status"}
+    settings = [row for row in settings if row[0] not in status]
     out: list[Any] = [settings]
     for sheet in (layout.BROK, layout.TIL_FORDELING, layout.KONTRAKTSOBJEKT_KONTI,
                   layout.A_KONTO):
@@ -136,6 +137,8 @@ def test_the_handle_follows_what_the_functions_can_return(blocks: Blocks) -> Non
 
 
 def test_the_status_cell_is_no_part_of_the_model(tmp_path: Path) -> None:
+    if not any(c.field == "status" for c in layout.SETTINGS.fields):
+        pytest.skip("the layout keeps the status cell outside Innstillinger")
     path, _ = make_book(tmp_path)
     without = udf_blocks(path)
     settings = [list(row) for row in without[0]]
