@@ -294,6 +294,8 @@ def lookup(modell: Any) -> Model | str:
             return modell  # the model cell's own error, passed on
         if modell.startswith(HANDLE_PREFIX):
             return RECALCULATE
+    if (error := error_text(modell)) is not None:
+        return udf_error(f"modellcellen viser {error}")
     return udf_error("første argument må være cellen med =AVREGN_MODELL(…)")
 
 

@@ -203,6 +203,7 @@ def test_errors_are_cell_texts(tmp_path: Path) -> None:
     assert udfs.AVREGN_REST(handle, None) == "#AVREGN: objekt mangler (Id fra Brøk)"
     assert udfs.AVREGN_KR_PR_ENHET(handle, None).startswith("#AVREGN: konto mangler")
     assert udfs.AVREGN_REST(42.0, "1001-1").startswith("#AVREGN: første argument")
+    assert udfs.AVREGN_REST(-2146826273, "1001-1") == "#AVREGN: modellcellen viser #VALUE!"
     assert udfs.AVREGN_MODELL(None, 5, None, None, None).startswith("#AVREGN: ")
     broken = udfs.AVREGN_MODELL([["Eiendom", {"a": 1}]], None, None, None, None)
     assert broken.startswith("#AVREGN: ")
