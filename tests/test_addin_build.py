@@ -134,9 +134,16 @@ def test_calamine_reads_the_config_sheet(built: Path) -> None:
     book = CalamineWorkbook.from_path(str(built))
     assert book.sheet_names == ["xlwings.conf"]
     rows = book.get_sheet_by_name("xlwings.conf").to_python()
-    assert rows == [["UDF Modules", "addin.udfs"], ["ADD_WORKBOOK_TO_PYTHONPATH", "false"],
-                    ["Use UDF Server", True]]
+    assert rows == [["UDF Modules", "addin.udfs"], ["ADD_WORKBOOK_TO_PYTHONPATH", "false"]]
     assert all(key and value not in ("", None) for key, value in rows)
+
+
+def test_config_lines(tmp_path: Path) -> None:
+    conf = tmp_path / "xlwings.conf"
+    conf.write_text('"UDF Modules","addin.udfs"\n\n"Show Console",FALSE\n', encoding="utf-8")
+    assert build.read_config(conf) == [("UDF Modules", "addin.udfs"), ("Show Console", False)]
+    sheet, strings = build._config_sheet(build.read_config(conf))
+    assert b'<c r="B2" t="b"><v>0</v></c>' in sheet and b"<t>addin.udfs</t>" in strings
 
 
 def test_an_empty_config_value_is_refused(tmp_path: Path) -> None:
