@@ -381,3 +381,52 @@ def test_xlwings_generates_the_vba_of_every_function() -> None:
     assert "Function AVREGN_ANDEL(modell, objekt, Optional konto)" in vba
     assert 'XLPy.CallUDF("addin.udfs", "AVREGN_MODELL"' in vba
     assert "ActiveWorkbook, Application.Caller" in vba
+
+
+# --- With the live port: what the buttons write is what the model reads -------------------------
+
+
+def fake_blocks(book: Any) -> Blocks:
+    """The named blocks of a workbook open in the fake Excel, as ``=AVREGN_MODELL(…)`` gets
+    them: ``Innstillinger`` by its range, the tables by their (current) ranges."""
+    form = layout.SETTINGS
+    settings = book.sheets[layout.AVREGNING.name].range(form.ref())
+    out: list[Any] = [settings.options(ndim=2, err_to_str=True).value]
+    for sheet in (layout.BROK, layout.TIL_FORDELING, layout.KONTRAKTSOBJEKT_KONTI,
+                  layout.A_KONTO):
+        (table,) = [t for t in book.sheets[sheet.name].tables if t.name == sheet.block.name]
+        out.append(table.range.options(ndim=2, err_to_str=True).value)
+    return out[0], out[1], out[2], out[3], out[4]
+
+
+def test_rows_added_by_a_button_reach_the_model(tmp_path: Path) -> None:
+    from test_addin import fake_from_file
+
+    from addin.live_book import XlwingsBook
+    from avregn.workbook.new_book import write_new_workbook
+
+    path = tmp_path / "avregning.xlsx"
+    selection = [{"account": "6300", "name": "Renhold fellesareal"},
+                 {"account": "6999", "name": "Ny konto"}]
+    write_new_workbook(demo_data(), path, account_selection=selection, backup=False)
+    book = fake_from_file(path)
+    before = udfs.AVREGN_MODELL(*fake_blocks(book))
+    assert before.startswith("Modell ")
+    assert actions.fetch_accounts(XlwingsBook(book)).ok  # «Hent konti»: 6999, no amount yet
+    after = udfs.AVREGN_MODELL(*fake_blocks(book))
+    assert after.startswith("#AVREGN: Til fordeling!C12: ")  # the grown table is read
+
+
+def test_the_toggle_button_gives_a_new_handle(tmp_path: Path) -> None:
+    from test_addin import fake_from_file
+
+    from addin.live_book import XlwingsBook
+
+    path, _ = make_book(tmp_path)
+    book = fake_from_file(path)
+    first = udfs.AVREGN_MODELL(*fake_blocks(book))
+    assert actions.set_do_not_invoice(XlwingsBook(book), "1003-1").ok
+    toggled = udfs.AVREGN_MODELL(*fake_blocks(book))
+    assert toggled != first and toggled.startswith("Modell ")
+    row = next(r for r in udfs.AVREGN_BEREGNING(toggled) if r[3] == "1003-1")
+    assert row[-1] == layout.DO_NOT_INVOICE_MARK
