@@ -262,8 +262,9 @@ def _recalculate(book: XlwingsBook) -> list[str]:
 
 
 def _not_installed(what: str) -> list[str]:
-    return [f"{what} finnes ikke i denne installasjonen av avregn. Oppdater avregn "
-            "(pip install --upgrade avregn) og start Excel på nytt."]
+    return [f"{what} finnes ikke i denne installasjonen av avregn. Installer en nyere avregn i "
+            "Python-miljøet (pip install --upgrade med wheel-filen dere har fått) og start "
+            "Excel på nytt."]
 
 
 def _letters(book: XlwingsBook) -> Outcome | list[str]:

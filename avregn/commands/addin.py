@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     xlam = xlam_path()
     if not xlam.exists():
         return fail(xlam, [Problem("", "avregn.xlam mangler i installasjonen; installer avregn "
-                                       "på nytt (pip install --force-reinstall avregn).")])
+                                       "på nytt (pip install --force-reinstall med wheel-filen "
+                                       "dere har fått).")])
     if args.addin_action == "sti":
         print(xlam)
         return 0
