@@ -42,6 +42,7 @@ from enum import StrEnum
 from typing import Any
 
 from engine.norwegian import format_number
+from engine.statuses import INVOICE_STATUS_LABELS, STATUS_LABELS
 
 # Number formats in the en-US form Excel stores (a Norwegian Excel shows 1 234,50 / 31.12.2024).
 # Never a "." followed only by "#" ("0.##"): Excel then shows a whole number with a dangling
@@ -268,12 +269,10 @@ LEVELS = (Choice("selskap", "company"), Choice("eiendom", "property"),
           Choice("eiendomsobjekt", "object"))
 FEE_MODES = (Choice("ingen", "none"), Choice("prosent", "percent"),
              Choice("beløp", "fixed", aliases=("fast", "fast beløp")))
-STATUSES = (Choice("Lagt opp", "lagt_opp"), Choice("Beregnet", "beregnet"),
-            Choice("Låst", "laast"), Choice("Fakturaklar", "fakturaklar"),
-            Choice("Skal ikke faktureres", "skal_ikke_faktureres"))
-INVOICE_STATUSES = (Choice("Faktureres", "ready"), Choice("Under minstebeløp", "below_minimum"),
-                    Choice("Skal ikke faktureres", "do_not_invoice"),
-                    Choice("Ingenting å fakturere", "nothing_to_invoice"))
+# The labels are the status machine's (engine.statuses), the one place they are spelled.
+STATUSES = tuple(Choice(label, status.value) for status, label in STATUS_LABELS.items())
+INVOICE_STATUSES = tuple(Choice(label, status.value)
+                         for status, label in INVOICE_STATUS_LABELS.items())
 
 DO_NOT_INVOICE_MARK = "✗"  # Beregning's red cross (spec §7)
 
