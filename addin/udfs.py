@@ -48,6 +48,7 @@ from avregn.workbook.reader import WorkbookInput, read_blocks
 from avregn.workbook.sheet_content import SheetContent
 from avregn.workbook.textnum import normalise
 from engine.calculation import try_calculate
+from engine.lookalikes import with_hint
 from engine.problems import Problem
 from engine.result import ObjectResult, Result
 
@@ -208,7 +209,8 @@ def _object(done: Calculated, objekt: Any) -> ObjectResult | str:
     if object_id in done.known_ids:
         return udf_error(f"«{object_id}» er ikke med i avregningen (ingen leiedager eller "
                          "betalinger i perioden)")
-    return udf_error(f"fant ikke kontraktsobjektet «{object_id}» i Brøk")
+    return udf_error(with_hint(f"fant ikke kontraktsobjektet «{object_id}» i Brøk", object_id,
+                               done.known_ids))
 
 
 # --- The functions -------------------------------------------------------------------------------
@@ -248,7 +250,8 @@ def AVREGN_ANDEL(innstillinger: Any, objekter: Any, kostnader: Any, justeringer:
         try:
             share = done.result.allocation(found.id, account).tenant_share
         except KeyError:
-            return udf_error(f"fant ikke kontoen «{account}» i Til fordeling")
+            return udf_error(with_hint(f"fant ikke kontoen «{account}» i Til fordeling",
+                                       account, (a.account for a in done.result.accounts)))
         return float(share)  # float-ok: the cell's value; exact figure in Beregning
     except Exception as exc:  # a worksheet function answers with text, never raises
         return udf_error(f"Intern feil: {exc}")

@@ -155,7 +155,7 @@ class NorwegianParser(argparse.ArgumentParser):
     format_usage = _in_norwegian(argparse.ArgumentParser.format_usage)
     format_help = _in_norwegian(argparse.ArgumentParser.format_help)
 
-    parse_args = _in_norwegian(argparse.ArgumentParser.parse_args)
+    parse_args = _in_norwegian(argparse.ArgumentParser.parse_args)  # type: ignore[assignment]
 
     def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                          namespace: argparse.Namespace | None = None,

@@ -77,10 +77,10 @@ LOOKALIKES: dict[str, Lookalike] = {
         Lookalike("\u2018", "et typografisk anførselstegn", "'", "apostrof"),
         Lookalike("\u2019", "et typografisk anførselstegn", "'", "apostrof"),
         # Cyrillic and Greek capitals that are drawn exactly like Latin ones.
-        *(Lookalike(c, f"en {script} {latin}", latin, f"latinsk {latin}")
+        *(Lookalike(pair[0], f"en {script} {pair[1]}", pair[1], f"latinsk {pair[1]}")
           for script, pairs in (("kyrillisk", "АA ВB ЕE КK МM НH ОO РP СC ТT ХX аa еe оo рp сc хx"),
                                 ("gresk", "ΑA ΒB ΕE ΚK ΜM ΝN ΟO ΡP ΤT ΧX ΥY ΖZ ΙI"))
-          for c, latin in pairs.split()),
+          for pair in pairs.split()),
     )
 }
 
