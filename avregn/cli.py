@@ -34,8 +34,19 @@ def exit_code(code: object) -> int:
     return 1
 
 
+def tolerant_output() -> None:
+    """A console or pipe that cannot encode a character (``→``, ``å`` on a Windows code page)
+    shows a replacement instead of failing the whole command with an internal error."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").casefold().replace("-", "")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and encoding != "utf8":
+            reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command line; the exit code (the console script exits with it)."""
+    tolerant_output()
     try:
         return run_command(sys.argv[1:] if argv is None else list(argv))
     except SystemExit as exc:  # argparse: --help (0) and wrong usage (2)

@@ -29,7 +29,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str = ""
                          for c, w, h in zip(cells, widths, headers, strict=True)).rstrip()
 
     out = [title] if title else []
-    out += [line(headers), "  ".join("─" * w for w in widths)]
+    out += [line(headers), "  ".join("-" * w for w in widths)]  # ASCII: any console shows it
     out += [line(r) for r in rows]
     return out
 

@@ -267,3 +267,16 @@ def test_console_script_calc(tmp_path: Path) -> None:
     usage = subprocess.run([str(AVREGN), "calc"], capture_output=True, text=True, timeout=120,
                            check=False)
     assert usage.returncode == 2 and usage.stderr.startswith("bruk: avregn calc")
+
+
+@pytest.mark.slow
+def test_a_console_that_cannot_show_norwegian_letters_still_works() -> None:
+    """A Windows code page or an ASCII pipe: characters it lacks are replaced, never an
+    internal error."""
+    import os
+
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    argv = [sys.executable, "-m", "avregn", "calc", str(DATA / "golden_factor.json")]
+    done = subprocess.run(argv, capture_output=True, env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert b"Sammendrag" in done.stdout and b"intern feil" not in done.stderr
