@@ -195,14 +195,6 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
     return Outcome(True, message, (), tuple(warnings), settlement, result, transition.status)
 
 
-STATUS_ACTIONS = {
-    "laas": Action.LOCK,
-    "fakturaklar": Action.INVOICE_READY,
-    "skal-ikke-faktureres": Action.DO_NOT_INVOICE,
-    "ny-beregning": Action.CALCULATE,
-}
-
-
 @_saving
 def change_status(book: BookPort, action: Action, *, now: datetime) -> Outcome:
     """Lock, invoice-ready, not to invoice (spec §7); "calculate" is ``beregn``."""

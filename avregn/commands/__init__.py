@@ -16,6 +16,12 @@ def run(args: argparse.Namespace) -> int:          # the exit code: 0, 1 (input)
     return report(write_letters(...), args.arbeidsbok)   # avregn.cli_output
 ```
 
+The parser is ``avregn.cli_parser.NorwegianParser``: argparse's own texts come out Norwegian,
+and every help text a command adds must be Norwegian too (``tests/test_cli_norwegian.py`` checks
+every command's ``--help``). ``avregn.commands.shared`` has the common pieces: ``add_workbook``
+(the ``ARBEIDSBOK`` argument), ``add_overwrite`` (``--overskriv``), ``missing(path)`` (a missing
+file or a folder is exit 1, not 2).
+
 ``COMMANDS`` lists the modules in the order ``--help`` shows them. ``run_command`` parses and
 runs one command line in-process (tests use it; ``avregn.cli.main`` is the real entry point and
 turns unexpected exceptions into one line with exit 2).
