@@ -8,11 +8,10 @@ an invalid id; the calculation warns early, so it can be fixed before invoicing.
 
 from __future__ import annotations
 
+from stdnum.no import fodselsnummer, orgnr
+
 
 def is_valid_customer_id(customer_id: str) -> bool:
-    # Imported here: python-stdnum takes ~30 ms to load, and most settlements give no ids.
-    from stdnum.no import fodselsnummer, orgnr
-
     digits = customer_id.replace(" ", "")
     if len(digits) == 9:
         return bool(orgnr.is_valid(digits))
