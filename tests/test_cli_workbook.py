@@ -149,11 +149,13 @@ def test_a_lookalike_dash_in_an_id_is_named(avregn: Any, book: Path) -> None:
 
 
 def test_exported_object_refusal_is_the_status_machines(avregn: Any, book: Path) -> None:
-    from avregn.workbook.cell_edit import set_cell_values
+    from avregn.book import FileBook
 
     cell = layout.CONTRACT_OBJECTS.cell("exported", 4)
-    out = book.with_name("eksportert.xlsx")
-    set_cell_values(book, out, {"Brøk": {cell: "B-2025-01"}})
+    out = book
+    port = FileBook(out, backup=False)
+    port.set_values({"Brøk": {cell: "B-2025-01"}})
+    port.commit()
     done = avregn("beregn", out)
     assert done.code == 1
     assert ("Kan ikke beregne på nytt: kontraktsobjekt 1001-1 er eksportert i et "
