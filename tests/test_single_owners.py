@@ -3,9 +3,12 @@ one place each, and every former copy reads from it."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from babel.numbers import format_decimal
@@ -13,7 +16,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import avregn.formatting
-import engine.contract
 import engine.norwegian
 from avregn.workbook import layout, textnum
 from engine.model import ContractObject
@@ -38,16 +40,43 @@ def test_status_labels_have_one_source() -> None:
         assert status_from_text(choice.label) is not None
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def test_the_bound_on_figures_is_one_constant() -> None:
     assert MAX_MAGNITUDE == 10**15
-    assert engine.contract.MAX_MAGNITUDE is MAX_MAGNITUDE
     assert textnum.MAX_MAGNITUDE is MAX_MAGNITUDE
+    spelled = re.compile(r"10\s*\*\*\s*15|1[eE]\+?15\b|1_?000_?000_?000_?000_?000\b")
+    places = [f"{path.relative_to(ROOT)}:{n}"
+              for package in ("engine", "avregn", "addin")
+              for path in sorted((ROOT / package).rglob("*.py"))
+              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+              if spelled.search(line.split("#")[0])]
+    assert places == ["engine/money.py:" + str(_line_of_bound())], places
     money(Decimal(MAX_MAGNITUDE) - Decimal("0.01"))
     with pytest.raises(MoneyError):
         money(MAX_MAGNITUDE)
     with pytest.raises(textnum.TextNumberError):
         textnum.parse_amount(str(MAX_MAGNITUDE))
     textnum.parse_amount(str(MAX_MAGNITUDE - 1))
+
+
+def _line_of_bound() -> int:
+    lines = (ROOT / "engine" / "money.py").read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.startswith("MAX_MAGNITUDE ="))
+
+
+def test_number_bound_in_the_json_contract() -> None:
+    from engine.contract import load_json, parse_settlement
+
+    data = json.loads((ROOT / "tests" / "data" / "golden_factor.json").read_text("utf-8"))
+    data["contract_objects"][0]["numerator"] = MAX_MAGNITUDE
+    _, problems = parse_settlement(load_json(json.dumps(data)))
+    assert [p.where for p in problems] == ["contract_objects[0].numerator"]
+    data["contract_objects"][0]["numerator"] = 100
+    data["settlement"]["denominator"] = MAX_MAGNITUDE - 1
+    settlement, problems = parse_settlement(load_json(json.dumps(data)))
+    assert settlement is not None, problems
 
 
 def test_exported_refusal_has_one_wording() -> None:
