@@ -7,7 +7,6 @@ Not a command (it is not in ``COMMANDS``); light imports only, like every comman
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +42,8 @@ def missing(path: Path, *, as_json: bool = False) -> int | None:
 
 def takes(action: Callable[..., Any], keyword: str) -> bool:
     """Whether ``action`` accepts ``keyword`` (for keywords other branches are adding)."""
+    import inspect
+
     return keyword in inspect.signature(action).parameters
 
 
