@@ -121,7 +121,7 @@ def _settings_sheet(found: WorkbookInput) -> str:
 
 def _status_edit(book: BookPort, found: WorkbookInput, status: Status) -> None:
     book.set_values(
-        {_settings_sheet(found): {layout.SETTINGS.cell("status"): STATUS_LABELS[status]}}
+        {_settings_sheet(found): {layout.STATUS_CELL.cell("status"): STATUS_LABELS[status]}}
     )
 
 
@@ -179,7 +179,8 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
             f"{book.name}: ikke beregnet — rett disse feilene først.",
             loaded.input.relocate(problems),
         )
-    warnings = loaded.input.relocate(result.warnings, drop_reported=False)
+    warnings = [*loaded.input.warnings,
+                *loaded.input.relocate(result.warnings, drop_reported=False)]
     book.write_sheets(
         [
             beregning_sheet(settlement, result),
@@ -219,7 +220,8 @@ def change_status(book: BookPort, action: Action, *, now: datetime) -> Outcome:
     result, problems = try_calculate(settlement, calculated_at=state.calculated_at)
     if result is None:
         return _failed(f"{book.name}: status er ikke endret.", loaded.input.relocate(problems))
-    warnings = loaded.input.relocate(result.warnings, drop_reported=False)
+    warnings = [*loaded.input.warnings,
+                *loaded.input.relocate(result.warnings, drop_reported=False)]
     book.write_sheets(
         [status_sheet(settlement, result, transition.status, state.calculated_at, warnings)]
     )
@@ -277,7 +279,7 @@ def set_do_not_invoice(book: BookPort, object_id: str, value: bool | None = None
         settlement = replace(settlement, contract_objects=objects_changed)
         result, _ = try_calculate(settlement, calculated_at=state.calculated_at)
         if result is not None:
-            warnings = found.relocate(result.warnings, drop_reported=False)
+            warnings = [*found.warnings, *found.relocate(result.warnings, drop_reported=False)]
             book.write_sheets(
                 [
                     beregning_sheet(settlement, result),
@@ -478,8 +480,57 @@ def new_period(book: BookPort, dest: Path | None, *, today: date | None = None) 
                        account_selection=loaded.input.account_selection, backup=False,
                        dated=today)
     end = period_end(start, following.settings.interval_months)
-    return Outcome(True, f"Ny periode {start:%d.%m.%Y}–{end:%d.%m.%Y} laget: {dest} "
-                         f"({len(following.contract_objects)} objekter, "
-                         f"{len(following.cost_lines)} kontoer med tomme beløp).",
+    message = (f"Ny periode {start:%d.%m.%Y}–{end:%d.%m.%Y} laget: {dest} "
+               f"({len(following.contract_objects)} objekter, "
+               f"{len(following.cost_lines)} kontoer med tomme beløp).")
+    carried = carried_invoices(following)
+    if carried:
+        message += (f" Tatt med i {layout.A_KONTO.name} fordi de løper inn i den nye perioden "
+                    "(resten av dagene teller der): " + "; ".join(carried) + ".")
+    return Outcome(True, message,
                    warnings=tuple(loaded.input.relocate(warnings, drop_reported=False)),
                    settlement=following, written=(dest,))
+
+
+def carried_invoices(following: SettlementInput) -> list[str]:
+    """The a konto invoices a new period carries (spec §4), each named with its object and the
+    row of *A konto* the new workbook has it on (``write_new_workbook`` writes them in this
+    order from the table's first row)."""
+    out = []
+    row = layout.INVOICES.first_data_row
+    for obj in following.contract_objects:
+        for invoice in obj.invoiced:
+            out.append(f"{obj.id} {invoice.invoice_no or '(uten nr.)'} "
+                       f"{invoice.period_from:%d.%m.%Y}–{invoice.period_to:%d.%m.%Y} "
+                       f"{nok(invoice.amount)} ({layout.A_KONTO.name}!A{row})")
+            row += 1
+    return out
+
+
+# --- The layout version (spec §9b) -----------------------------------------------------------
+
+
+@_saving
+def upgrade(book: BookPort) -> Outcome:
+    """«Oppgrader»: bring a workbook of an older layout version up to date, in place (with the
+    usual backup); new optional columns and settings start empty."""
+    from avregn.book import FileBook
+    from avregn.workbook.upgrade import upgrade_file
+
+    if not isinstance(book, FileBook):
+        return _failed(f"{book.name}: oppgradering gjøres på en lagret fil. Lagre og lukk "
+                       "arbeidsboken, og kjør «avregn oppgrader ARBEIDSBOK».", [])
+    file_problems = [p for p in book.read_input().problems if p.where == book.name]
+    if file_problems:  # not a workbook, damaged, encrypted …
+        return _failed(f"{book.name}: ikke oppgradert.", file_problems)
+    rows = {sheet.name: book.read_sheet(sheet.name) for sheet in layout.INPUT_SHEETS}
+    done = upgrade_file(book.path, rows, backup=book.backup)
+    if not done.ok:
+        return _failed(f"{book.name}: ikke oppgradert — ingenting er endret.", done.problems)
+    if done.from_version == done.to_version:
+        return Outcome(True, f"{book.name} følger allerede malversjon {done.to_version}; "
+                             "ingenting å oppgradere.")
+    return Outcome(True, f"{book.name}: oppgradert fra malversjon {done.from_version} til "
+                         f"{done.to_version} (forrige versjon er lagret som "
+                         f"{book.path.stem}.forrige{book.path.suffix}). Nytt: "
+                         + "; ".join(done.changes) + ".", written=(book.path,))

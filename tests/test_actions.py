@@ -53,8 +53,8 @@ def test_beregn_writes_the_engines_figures(demo_book: Path) -> None:
     assert state.status is Status.BEREGNET
     assert state.fingerprint == outcome.result.fingerprint
     settings = sheet_rows(demo_book, "Avregning")
-    status_row = layout.SETTINGS.row("status")
-    assert settings[status_row - 1][layout.SETTINGS.value_col - 1] == "Beregnet"
+    status_row = layout.STATUS_CELL.row("status")
+    assert settings[status_row - 1][layout.STATUS_CELL.value_col - 1] == "Beregnet"
     assert (demo_book.parent / "avregning.forrige.xlsx").exists()
 
 

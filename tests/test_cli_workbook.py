@@ -200,12 +200,14 @@ SMOKE: dict[str, list[str]] = {
     "ikke-fakturer": ["ikke-fakturer", "{book}", "1003-1"],
     "ny-periode": ["ny-periode", "{book}", "--ut", "{dir}/neste.xlsx"],
     "konti": ["konti", "eksporter", "{book}", "--ut", "{dir}/konti.xlsx"],
+    "oppgrader": ["oppgrader", "{book}"],
     # calc: tests/test_cli_calc.py::test_console_script_calc
 }
 
 
 def test_every_command_of_this_module_has_a_smoke_test() -> None:
-    ours = {"demo", "mal", "beregn", "status", "ikke-fakturer", "ny-periode", "konti", "calc"}
+    ours = {"demo", "mal", "beregn", "status", "ikke-fakturer", "ny-periode", "konti", "calc",
+            "oppgrader"}
     assert ours <= set(COMMANDS)
     assert set(SMOKE) | {"calc"} == ours
 

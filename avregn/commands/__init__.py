@@ -46,6 +46,7 @@ COMMANDS: tuple[str, ...] = (
     "status",
     "ikke-fakturer",
     "ny-periode",
+    "oppgrader",
     "konti",
     "calc",
 )

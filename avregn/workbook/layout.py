@@ -15,8 +15,10 @@ Kinds and how a cell is read (the reader applies this; ``cell_value`` writes the
 * ``number`` / ``integer`` — exact decimals / a whole number.
 * ``percent`` — the number of percent (12.5 means 12,5 %). The template formats these cells as
   Excel percentages, so a numeric cell holds the fraction Excel stores (0.125 shown as
-  12,5 %) and the reader multiplies by 100; text (``12,5 %`` or ``12,5``) is the percent itself.
-  Excel's percent cells take ``80``, ``0,8`` and ``80 %`` all as 80 %, which is why.
+  12,5 %) and the reader multiplies by 100. Text with ``%`` is the percent as written; text
+  without it is percent points when ≥ 1 (``12,5``) and refused as ambiguous strictly between 0
+  and 1 (``0,5``: 0,5 % or 50 %?), spec §9b. Excel's percent cells take ``80``, ``0,8`` and
+  ``80 %`` all as 80 %, which is why a number there is a fraction.
 * ``date`` — a date cell, an Excel serial number, or text ``dd.mm.åååå`` / ``åååå-mm-dd``.
 * ``bool-x`` — ``X`` for yes, empty for no (``Ja``/``Nei`` are accepted too).
 * ``yes-no`` — ``Ja``/``Nei`` (``X`` accepted as yes); empty means the column's default.
@@ -28,6 +30,12 @@ Kinds and how a cell is read (the reader applies this; ``cell_value`` writes the
 * ``fee-value`` — the settlement's admin fee value: a percent or an amount depending on the
   fee type in the row above (text-formatted for the same reason; a number is taken as is).
 * ``fixed`` — *Fast*: a yearly amount, ``X`` for "fixed = invoiced", empty for no agreement.
+* ``address-lines`` — an address's name and street lines in one cell, one line per line break
+  (Alt+Enter in Excel), at most 3 lines.
+
+Text-formatted (``@``) are the columns where Excel would otherwise guess: Id, KontoNr,
+Kontraktsnr, Fakturanr, Kunde-id (``0042`` stays ``0042``, ``1-3`` is no date), postcodes and
+the accounting codes.
 
 Row and column numbers are 1-based, as Excel counts them.
 """
@@ -41,20 +49,19 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from avregn.workbook import number_formats
 from engine.norwegian import format_number
 from engine.statuses import INVOICE_STATUS_LABELS, STATUS_LABELS
 
-# Number formats in the en-US form Excel stores (a Norwegian Excel shows 1 234,50 / 31.12.2024).
-# Never a "." followed only by "#" ("0.##"): Excel then shows a whole number with a dangling
-# decimal comma ("150,"). Use General or fixed decimals ("0.00##" is fine).
-FMT_MONEY = "#,##0.00"
-FMT_NUMBER = "General"
-FMT_DECIMALS_4 = "#,##0.0000"  # fixed decimals: "#,##0.####" shows 150 as "150," in Excel
-FMT_INTEGER = "0"
-FMT_PERCENT = "0.00##%"
-FMT_DATE = "dd.mm.yyyy"
-FMT_DATETIME = "dd.mm.yyyy hh:mm"
-FMT_TEXT = "@"
+# Number formats: one definition for the input layout and the engine's sheets.
+FMT_MONEY = number_formats.MONEY
+FMT_NUMBER = number_formats.NUMBER
+FMT_DECIMALS_4 = number_formats.DECIMALS_4
+FMT_INTEGER = number_formats.INTEGER
+FMT_PERCENT = number_formats.PERCENT
+FMT_DATE = number_formats.DATE
+FMT_DATETIME = number_formats.DATETIME
+FMT_TEXT = number_formats.TEXT
 
 
 class Kind(StrEnum):
@@ -70,6 +77,7 @@ class Kind(StrEnum):
     FEE = "fee"
     FEE_VALUE = "fee-value"
     FIXED = "fixed"
+    ADDRESS_LINES = "address-lines"
 
 
 class Role(StrEnum):
@@ -101,6 +109,9 @@ class Column:
     help: str = ""
     required: bool = False  # part of the row's key: a filled row without it is an error
     nullable: bool = False  # empty cell → None in the contract dict (else the field is left out)
+    # The layout version that added the column: a workbook of an older version (no version
+    # cell, or a lower one) does not have it, and the reader skips it there.
+    since: int = 1
 
     @property
     def list_values(self) -> tuple[str, ...]:
@@ -317,13 +328,66 @@ SETTINGS = Form(
                     "fakturagrunnlaget)."),
         Column("Avregningskonto mva-fri", "settlement_account_free", Kind.TEXT,
                help="Konto for fakturalinjen til mva-frie objekter."),
+    ),
+)
+
+# The settlement's status, shown on *Avregning* for the user. It is only written (the engine's
+# state lives on *Status*) and stands outside ``Innstillinger``, so a Beregn/Lås click does not
+# change the block the worksheet functions take. In layout version 1 it was the last row of
+# ``Innstillinger``; it stays in that cell.
+STATUS_CELL = Form(
+    name="Avregningsstatus",
+    section="",
+    header_row=SETTINGS.last_row,
+    headers=("", "", ""),
+    fields=(
         Column("Status", "status", Kind.ENUM, choices=STATUSES, input=False,
                help="Settes av avregn (Beregn, Lås, Fakturaklar …). Ikke skriv her."),
     ),
 )
 
-INSTRUCTIONS_ROW = SETTINGS.last_row + 2
-_INSTRUCTIONS = (
+# Addresses and the accounting system's codes (layout version 2): they change no figure, are
+# outside the fingerprint, editable in any status and carried to the next period.
+INVOICING = Form(
+    name="Fakturering",
+    section="settlement",
+    header_row=STATUS_CELL.last_row + 2,
+    headers=("Adresse og fakturering", "Verdi", "Forklaring"),
+    fields=(
+        Column("Eiers adresse", "owner_address.lines", Kind.ADDRESS_LINES,
+               number_format=FMT_TEXT, since=2,
+               help="Eierens navn/c/o og gateadresse til brevene; én linje per linjeskift "
+                    "(Alt+Enter). Høyst 3 linjer."),
+        Column("Eiers postnummer", "owner_address.postcode", Kind.TEXT, number_format=FMT_TEXT,
+               since=2, help="Fire siffer, f.eks. 0150."),
+        Column("Eiers poststed", "owner_address.city", Kind.TEXT, since=2,
+               help="F.eks. OSLO."),
+        Column("Transaksjonstype", "invoicing.transaction_type", Kind.TEXT,
+               number_format=FMT_TEXT, since=2,
+               help="Regnskapssystemets transaksjonstype for felleskostnadslinjene "
+                    "(fakturagrunnlaget)."),
+        Column("Transaksjonstype adm.honorar", "invoicing.fee_transaction_type", Kind.TEXT,
+               number_format=FMT_TEXT, since=2,
+               help="Transaksjonstypen for honorarlinjene."),
+        Column("Konto adm.honorar", "invoicing.fee_account", Kind.TEXT, number_format=FMT_TEXT,
+               since=2, help="Kontoen honoraret inntektsføres på."),
+        Column("Mva-kode mva-pliktig", "invoicing.vat_code_liable", Kind.TEXT,
+               number_format=FMT_TEXT, since=2,
+               help="Regnskapssystemets mva-kode for mva-pliktige linjer."),
+        Column("Mva-kode mva-fri", "invoicing.vat_code_free", Kind.TEXT, number_format=FMT_TEXT,
+               since=2, help="Mva-koden for mva-frie linjer."),
+    ),
+)
+
+# The layout's version (spec §9b), in a cell of *Avregning*: «Malversjon 2». A workbook without
+# it is version 1 (the layout before the version existed). Bump it with every layout change and
+# teach ``avregn.workbook.upgrade`` the step.
+LAYOUT_VERSION = 2
+VERSION_CELL = "C1"
+VERSION_LABEL = "Malversjon"
+
+INSTRUCTIONS_ROW = INVOICING.last_row + 2
+INSTRUCTIONS = (
     ("Slik gjør du en avregning", "heading"),
     ("1. Fyll ut innstillingene over. Gule celler fyller du ut; grå celler skriver avregn.",
      "plain"),
@@ -344,13 +408,14 @@ _INSTRUCTIONS = (
 AVREGNING = Sheet(
     name="Avregning",
     role=Role.INPUT,
-    blocks=(SETTINGS,),
+    blocks=(SETTINGS, STATUS_CELL, INVOICING),
     texts=(
         Text("A1", "Felleskostnadsavregning", "title"),
+        Text(VERSION_CELL, f"{VERSION_LABEL} {LAYOUT_VERSION}", "note"),
         Text("A2", "Innstillinger for én avregning: ett eiendomsobjekt, én avregningsgruppe, "
                    "én periode.", "note"),
         *(Text(f"A{INSTRUCTIONS_ROW + i}", line, style)
-          for i, (line, style) in enumerate(_INSTRUCTIONS)),
+          for i, (line, style) in enumerate(INSTRUCTIONS)),
     ),
     help="Avregningens innstillinger og en kort bruksanvisning.",
 )
@@ -362,10 +427,10 @@ CONTRACT_OBJECTS = Table(
     section="contract_objects",
     header_row=3,
     columns=(
-        Column("Id", "id", Kind.TEXT, width=12, required=True,
+        Column("Id", "id", Kind.TEXT, width=12, required=True, number_format=FMT_TEXT,
                help="Kontraktsobjektets nøkkel; unik. A konto og Kontraktsobjekt konti viser "
                     "til den."),
-        Column("Kontraktsnr", "contract_no", Kind.TEXT, width=12),
+        Column("Kontraktsnr", "contract_no", Kind.TEXT, width=12, number_format=FMT_TEXT),
         Column("Kontrakt", "contract_name", Kind.TEXT, width=28,
                help="Kontraktens navn, vanligvis leietakeren."),
         Column("Kontraktsobjekt", "name", Kind.TEXT, width=24,
@@ -400,6 +465,15 @@ CONTRACT_OBJECTS = Table(
                help="X: objektet beregnes, men faktureres ikke."),
         Column("Eksportert", "exported", Kind.TEXT, width=12, input=False,
                help="Eksportbunten objektet ble fakturert i. Settes av avregn."),
+        # Layout version 2: the tenant's invoice address (for the letters), after the columns
+        # that were there, so that ✗ and Eksportert keep their places.
+        Column("Fakturaadresse", "address.lines", Kind.ADDRESS_LINES, width=30,
+               number_format=FMT_TEXT, since=2,
+               help="Leietakers navn/c/o og gateadresse til brevet; én linje per linjeskift "
+                    "(Alt+Enter). Høyst 3 linjer."),
+        Column("Postnummer", "address.postcode", Kind.TEXT, width=10, number_format=FMT_TEXT,
+               since=2, help="Fire siffer, f.eks. 0150."),
+        Column("Poststed", "address.city", Kind.TEXT, width=16, since=2, help="F.eks. OSLO."),
     ),
 )
 
@@ -422,8 +496,9 @@ COST_LINES = Table(
     section="cost_lines",
     header_row=3,
     columns=(
-        Column("KontoNr", "account", Kind.TEXT, width=10, required=True,
-               help="Kontonummeret i regnskapet; unikt."),
+        Column("KontoNr", "account", Kind.TEXT, width=10, required=True, number_format=FMT_TEXT,
+               help="Kontonummeret i regnskapet; unikt. Bare kontoer i Kontovalg (og aldri "
+                    "en sumlinje)."),
         Column("Konto", "name", Kind.TEXT, width=30, help="Kontoens navn (kostnadsart)."),
         Column("Beløp", "amount", Kind.MONEY, width=16, number_format=FMT_MONEY, nullable=True,
                help="Saldo på kontoen for perioden. Tom = ikke fylt ut (beregning stopper)."),
@@ -456,9 +531,9 @@ ADJUSTMENTS = Table(
     section="adjustments",
     header_row=3,
     columns=(
-        Column("Id", "object", Kind.TEXT, width=12, required=True,
+        Column("Id", "object", Kind.TEXT, width=12, required=True, number_format=FMT_TEXT,
                help="Kontraktsobjektets Id (fra Brøk)."),
-        Column("KontoNr", "account", Kind.TEXT, width=10, required=True,
+        Column("KontoNr", "account", Kind.TEXT, width=10, required=True, number_format=FMT_TEXT,
                help="Kontoen (fra Til fordeling)."),
         Column("Andel %", "share_pct", Kind.PERCENT, width=10, number_format=FMT_PERCENT,
                help="Leietakers avtalte andel av sin del; resten bærer eier. Tom = 100 %."),
@@ -488,9 +563,9 @@ INVOICES = Table(
     section="invoiced",  # gathered into contract_objects[i].invoiced by the object's Id
     header_row=3,
     columns=(
-        Column("Id", "object", Kind.TEXT, width=12, required=True,
+        Column("Id", "object", Kind.TEXT, width=12, required=True, number_format=FMT_TEXT,
                help="Kontraktsobjektets Id (fra Brøk)."),
-        Column("Fakturanr", "invoice_no", Kind.TEXT, width=14),
+        Column("Fakturanr", "invoice_no", Kind.TEXT, width=14, number_format=FMT_TEXT),
         Column("Fra", "from", Kind.DATE, width=12, number_format=FMT_DATE,
                help="Fakturaperiodens første dag."),
         Column("Til", "to", Kind.DATE, width=12, number_format=FMT_DATE,
@@ -519,8 +594,12 @@ ACCOUNT_SELECTION = Table(
     section="account_selection",  # not in the JSON contract; used by "Hent konti"
     header_row=3,
     columns=(
-        Column("KontoNr", "account", Kind.TEXT, width=10, required=True),
+        Column("KontoNr", "account", Kind.TEXT, width=10, required=True, number_format=FMT_TEXT),
         Column("Konto", "name", Kind.TEXT, width=30),
+        Column("Transaksjonstype", "transaction_type", Kind.TEXT, width=24,
+               number_format=FMT_TEXT, since=2,
+               help="Transaksjonstypen kontoen hører til (rapporten «kontoer per "
+                    "transaksjonstype»). Tom = uten transaksjonstype."),
     ),
 )
 
@@ -753,6 +832,9 @@ def cell_value(column: Column, value: Any) -> Any:
         return fee_text(value)
     if kind is Kind.FEE_VALUE:
         return format_nb(_decimal(value)) if not isinstance(value, str) else value
+    if kind is Kind.ADDRESS_LINES:
+        lines = [value] if isinstance(value, str) else list(value)
+        return "\n".join(str(line) for line in lines) or None
     return str(value)
 
 
@@ -764,36 +846,50 @@ class RowCells:
     values: dict[int, Any] = field(default_factory=dict)
 
 
+def nested_value(record: Mapping[str, Any], field_name: str) -> tuple[bool, Any]:
+    """``record["address"]["city"]`` for ``address.city``: (found, value)."""
+    head, _, tail = field_name.partition(".")
+    if head not in record:
+        return False, None
+    value = record[head]
+    if not tail:
+        return True, value
+    if not isinstance(value, Mapping) or tail not in value:
+        return False, None
+    return True, value[tail]
+
+
 def table_row(table: Table, record: Mapping[str, Any], row: int) -> RowCells:
     """The cells of one contract record (``record`` keyed by field) in a table row."""
     out = RowCells(row)
     for i, col in enumerate(table.columns):
-        if col.field in record:
-            out.values[table.first_col + i] = cell_value(col, record[col.field])
+        found, value = nested_value(record, col.field)
+        if found:
+            out.values[table.first_col + i] = cell_value(col, value)
     return out
 
 
+SETTINGS_FORMS = (SETTINGS, INVOICING)  # the forms of *Avregning* the user fills in
+WRITTEN_FORMS = (SETTINGS, STATUS_CELL, INVOICING)  # …and what a writer fills (the status too)
+
+
 def settings_cells(settlement: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"B4": "Prøvegata 4", …}``: the settings form's value cells for a settlement dict."""
+    """``{"B4": "Prøvegata 4", …}``: the settings forms' value cells for a settlement dict
+    (with the status cell, which is written but never read back)."""
     out: dict[str, Any] = {}
     fee = settlement.get("admin_fee")
-    for col in SETTINGS.fields:
-        head, _, tail = col.field.partition(".")
-        if tail:
-            if not isinstance(fee, Mapping):
+    for form in WRITTEN_FORMS:
+        for col in form.fields:
+            if col.field == "admin_fee.value":
+                if isinstance(fee, Mapping):
+                    mode = fee.get("mode", "none")
+                    raw = fee.get("value")
+                    out[form.cell(col.field)] = (
+                        None if mode == "none" or raw is None else
+                        f"{format_nb(_decimal(raw).normalize())} %" if mode == "percent"
+                        else format_nb(_decimal(raw), 2))
                 continue
-            raw = fee.get(tail)
-            if tail == "value":
-                mode = fee.get("mode", "none")
-                raw = (None if mode == "none" else
-                       f"{format_nb(_decimal(raw).normalize())} %" if mode == "percent"
-                       else format_nb(_decimal(raw), 2))
-                out[SETTINGS.cell(col.field)] = raw
-                continue
-        elif head in settlement:
-            raw = settlement[head]
-        else:
-            continue
-        if raw is not None:
-            out[SETTINGS.cell(col.field)] = cell_value(col, raw)
+            found, raw = nested_value(settlement, col.field)
+            if found and raw is not None and raw != "" and raw != []:
+                out[form.cell(col.field)] = cell_value(col, raw)
     return out

@@ -129,7 +129,7 @@ def beregning_sheet(settlement: SettlementInput, result: Result) -> SheetContent
     for acc in result.accounts:
         rows.append((Cell(acc.account), Cell(acc.name), Cell(acc.amount, Style.MONEY),
                      Cell(acc.to_distribute, Style.MONEY), Cell(acc.per_unit, Style.MONEY),
-                     Cell(acc.rate, Style.NUMBER, "#,##0.0000"),
+                     Cell(acc.rate, Style.NUMBER, layout.FMT_DECIMALS_4),
                      Cell(acc.distributed, Style.MONEY), Cell(acc.vacant_share, Style.MONEY),
                      Cell(acc.tenant_share, Style.MONEY), Cell(acc.owner_share, Style.MONEY)))
     widths = [c.width for c in table.columns]

@@ -16,6 +16,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from avregn.workbook import number_formats
+
 CellValue = str | int | Decimal | date | datetime | bool | None
 
 
@@ -35,14 +37,14 @@ class Style(StrEnum):
     WARNING = "warning"
 
 
-# en-US forms, as Excel stores them (a Norwegian Excel shows 1 234,50 and 31.12.2024).
+# One definition of the formats (``number_formats``), shared with the input layout.
 NUMBER_FORMATS: dict[Style, str] = {
-    Style.MONEY: "#,##0.00",
-    Style.MONEY_TOTAL: "#,##0.00",
-    Style.NUMBER: "General",  # "#,##0.####" would show an integer as "150," in Excel
-    Style.PERCENT: "0.00%",
-    Style.DATE: "dd.mm.yyyy",
-    Style.DATETIME: "dd.mm.yyyy hh:mm",
+    Style.MONEY: number_formats.MONEY,
+    Style.MONEY_TOTAL: number_formats.MONEY,
+    Style.NUMBER: number_formats.NUMBER,
+    Style.PERCENT: number_formats.PERCENT,
+    Style.DATE: number_formats.DATE,
+    Style.DATETIME: number_formats.DATETIME,
 }
 
 
