@@ -72,6 +72,7 @@ from avregn.workbook.results_sheets import beregning_sheet
 from avregn.workbook.sheet_content import SheetContent
 from avregn.workbook.textnum import normalise, parse_number
 from engine.calculation import try_calculate
+from engine.lookalikes import with_hint
 from engine.model import SettlementInput
 from engine.periods import overlap_days
 from engine.result import AccountResult, ObjectResult, Result
@@ -311,7 +312,8 @@ def _object(model: Model, objekt: Any) -> ObjectResult | str:
     if object_id in model.known_ids:
         return udf_error(f"«{object_id}» er ikke med i avregningen (ingen leiedager eller "
                          "betalinger i perioden)")
-    return udf_error(f"fant ikke kontraktsobjektet «{object_id}» i Brøk")
+    return udf_error(with_hint(f"fant ikke kontraktsobjektet «{object_id}» i Brøk", object_id,
+                               model.known_ids))
 
 
 def _account(model: Model, konto: Any) -> AccountResult | str:
@@ -323,7 +325,8 @@ def _account(model: Model, konto: Any) -> AccountResult | str:
         return found
     if not account:
         return udf_error("konto mangler (KontoNr fra Til fordeling)")
-    return udf_error(f"fant ikke kontoen «{account}» i Til fordeling")
+    return udf_error(with_hint(f"fant ikke kontoen «{account}» i Til fordeling", account,
+                               model.accounts))
 
 
 def _money(value: Decimal) -> float:

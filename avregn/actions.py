@@ -25,10 +25,18 @@ from avregn.workbook.sheet_content import CellValue
 from engine.calculation import try_calculate
 from engine.contract import parse_settlement
 from engine.fingerprint import fingerprint
+from engine.lookalikes import with_hint
 from engine.model import SettlementInput, Status
 from engine.problems import Problem, ProblemsError
 from engine.result import Result
-from engine.statuses import STATUS_LABELS, Action, apply, check_fresh
+from engine.statuses import (
+    STATUS_LABELS,
+    Action,
+    apply,
+    check_fresh,
+    exported_object_problem,
+    exported_problems,
+)
 
 
 @dataclass(frozen=True)
@@ -157,17 +165,13 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
         return _failed(f"{book.name}: ikke beregnet — rett disse feilene først.", loaded.problems)
     settlement = loaded.settlement
     state = read_status(book.read_sheet(layout.STATUS.name))
-    exported = [(i, o) for i, o in enumerate(settlement.contract_objects) if o.exported]
-    if exported:
-        return _failed(
-            f"{book.name}: ikke beregnet — objekter er allerede fakturert, og avregningen er "
-            "frosset. Rett med en korreksjon i en senere avregning.",
-            loaded.input.relocate([
-                Problem(f"contract_objects[{i}].exported",
-                        f"{o.id} er eksportert i bunt {o.exported}.") for i, o in exported]),
-        )
-    transition = apply(state.status, Action.CALCULATE)
+    transition = apply(state.status, Action.CALCULATE,
+                       exported_objects=[o.id for o in settlement.contract_objects if o.exported])
     if transition.problem:
+        exported = exported_problems(enumerate(settlement.contract_objects))
+        if exported:  # the refusal in the message; each frozen object at its Eksportert cell
+            return _failed(f"{book.name}: ikke beregnet. {transition.problem.message}",
+                           loaded.input.relocate(exported))
         return _failed(f"{book.name}: ikke beregnet.", [_at_status(transition.problem)])
     result, problems = try_calculate(settlement, calculated_at=now)
     if result is None:
@@ -190,14 +194,6 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
         message += (f" Status {STATUS_LABELS[state.status]} → {STATUS_LABELS[transition.status]}"
                     "; lås eller merk fakturaklar på nytt når du har kontrollert.")
     return Outcome(True, message, (), tuple(warnings), settlement, result, transition.status)
-
-
-STATUS_ACTIONS = {
-    "laas": Action.LOCK,
-    "fakturaklar": Action.INVOICE_READY,
-    "skal-ikke-faktureres": Action.DO_NOT_INVOICE,
-    "ny-beregning": Action.CALCULATE,
-}
 
 
 @_saving
@@ -253,14 +249,13 @@ def set_do_not_invoice(book: BookPort, object_id: str, value: bool | None = None
     objects = found.data.get("contract_objects") or []
     index = next((k for k, o in enumerate(objects) if o.get("id") == object_id), None)
     if index is None:
-        return _failed(f"{book.name}: fant ikke kontraktsobjektet «{object_id}» i Brøk.", [])
+        known = [str(o.get("id")) for o in objects if o.get("id") is not None]
+        return _failed(with_hint(f"{book.name}: fant ikke kontraktsobjektet «{object_id}» i Brøk.",
+                                 object_id, known), [])
     record = objects[index]
     if record.get("exported"):
-        return _failed(
-            f"{object_id} er eksportert (bunt {record['exported']}) og kan ikke "
-            "endres; rett med en korreksjon i en senere avregning.",
-            [],
-        )
+        frozen = exported_object_problem("", object_id, str(record["exported"]))
+        return _failed(frozen.message, [])
     new_value = (not bool(record.get("do_not_invoice"))) if value is None else value
     where = found.locations.get(f"contract_objects[{index}].do_not_invoice") or _cell_of(
         found, index, "do_not_invoice"

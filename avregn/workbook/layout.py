@@ -51,6 +51,7 @@ from typing import Any
 
 from avregn.workbook import number_formats
 from engine.norwegian import format_number
+from engine.statuses import INVOICE_STATUS_LABELS, STATUS_LABELS
 
 # Number formats: one definition for the input layout and the engine's sheets.
 FMT_MONEY = number_formats.MONEY
@@ -279,12 +280,10 @@ LEVELS = (Choice("selskap", "company"), Choice("eiendom", "property"),
           Choice("eiendomsobjekt", "object"))
 FEE_MODES = (Choice("ingen", "none"), Choice("prosent", "percent"),
              Choice("beløp", "fixed", aliases=("fast", "fast beløp")))
-STATUSES = (Choice("Lagt opp", "lagt_opp"), Choice("Beregnet", "beregnet"),
-            Choice("Låst", "laast"), Choice("Fakturaklar", "fakturaklar"),
-            Choice("Skal ikke faktureres", "skal_ikke_faktureres"))
-INVOICE_STATUSES = (Choice("Faktureres", "ready"), Choice("Under minstebeløp", "below_minimum"),
-                    Choice("Skal ikke faktureres", "do_not_invoice"),
-                    Choice("Ingenting å fakturere", "nothing_to_invoice"))
+# The labels are the status machine's (engine.statuses), the one place they are spelled.
+STATUSES = tuple(Choice(label, status.value) for status, label in STATUS_LABELS.items())
+INVOICE_STATUSES = tuple(Choice(label, status.value)
+                         for status, label in INVOICE_STATUS_LABELS.items())
 
 DO_NOT_INVOICE_MARK = "✗"  # Beregning's red cross (spec §7)
 

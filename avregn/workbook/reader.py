@@ -99,6 +99,7 @@ from avregn.workbook.textnum import (
     parse_number,
     parse_percent,
 )
+from engine.lookalikes import with_hint
 from engine.problems import Problem
 from engine.rounding import exact_text
 
@@ -716,9 +717,9 @@ def read_blocks(blocks: Mapping[str, Rows], *, date1904: bool = False,
             index_or_none = by_id.get(object_id)
             if index_or_none is None:
                 if objects_readable:
-                    reader.problem(_row_cell(found[0], r),
-                                   f"Kontraktsobjektet «{object_id}» finnes ikke i Brøk. Rett "
-                                   "Id, eller legg objektet inn i Brøk.")
+                    reader.problem(_row_cell(found[0], r), with_hint(
+                        f"Kontraktsobjektet «{object_id}» finnes ikke i Brøk. Rett Id, eller "
+                        "legg objektet inn i Brøk.", str(object_id), map(str, by_id)))
                 continue
             invoices = objects[index_or_none]["invoiced"]
             path = f"contract_objects[{index_or_none}].invoiced[{len(invoices)}]"
