@@ -220,12 +220,18 @@ def status_sheet(settlement: SettlementInput, result: Result | None, status: Sta
 
 
 def _grid_rows(grid: dict[tuple[int, int], Cell]) -> tuple[tuple[Cell, ...], ...]:
-    last_row = max(r for r, _ in grid)
+    """The grid as rows from row 1, each as wide as its last filled cell (one pass over the
+    cells: a scan per row made a sheet of n objects cost n²)."""
+    by_row: dict[int, dict[int, Cell]] = {}
+    for (r, c), cell in grid.items():
+        by_row.setdefault(r, {})[c] = cell
+    last_row = max(by_row)
+    empty = Cell(None)
     rows = []
     for r in range(1, last_row + 1):
-        cols = [c for (rr, c) in grid if rr == r]
-        width = max(cols, default=0)
-        rows.append(tuple(grid.get((r, c), Cell(None)) for c in range(1, width + 1)))
+        cells = by_row.get(r, {})
+        width = max(cells, default=0)
+        rows.append(tuple(cells.get(c, empty) for c in range(1, width + 1)))
     return tuple(rows)
 
 
