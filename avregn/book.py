@@ -116,7 +116,10 @@ class FileBook:
                     scratch = Path(work) / "scratch.xlsx"
                     build_scratch(sheets, scratch)
                     transplanted = Path(work) / f"transplanted{self.path.suffix}"
-                    transplant_sheets(current, scratch, [c.name for c in sheets], transplanted)
+                    # The engine's own formulas (the stale-results banner) go in; any other
+                    # formula in the scratch is still refused there.
+                    transplant_sheets(current, scratch, [c.name for c in sheets], transplanted,
+                                      allow_formulas=any(c.has_formulas for c in sheets))
                     current = transplanted
                 if edits:
                     edited = Path(work) / f"edited{self.path.suffix}"
