@@ -19,15 +19,15 @@ from typing import ParamSpec
 from avregn.book import BookPort
 from avregn.formatting import nok
 from avregn.workbook import layout
-from avregn.workbook.reader import WorkbookInput
 from avregn.workbook.input_control import measure_inputs, watched_sheets
+from avregn.workbook.reader import WorkbookInput
 from avregn.workbook.results_sheets import (
     Control,
     beregning_sheet,
     read_status,
     status_sheet,
 )
-from avregn.workbook.sheet_content import CellValue
+from avregn.workbook.sheet_content import InputValue
 from engine.calculation import try_calculate
 from engine.contract import parse_settlement
 from engine.fingerprint import fingerprint
@@ -419,7 +419,7 @@ def delete_zero_accounts(book: BookPort) -> Outcome:
     sheet_name = _cost_sheet(found)
     table = layout.COST_LINES
     zero = []
-    edits: dict[str, dict[str, CellValue]] = {sheet_name: {}}
+    edits: dict[str, dict[str, InputValue]] = {sheet_name: {}}
     for (account, cell), line in zip(_existing_accounts(found),
                                      found.data.get("cost_lines") or (), strict=True):
         amount = line.get("amount")
@@ -463,7 +463,7 @@ def fetch_accounts(book: BookPort) -> Outcome:
         return Outcome(True, "Alle kontoene i Kontovalg står allerede i Til fordeling.")
     table = layout.COST_LINES
     row = _free_row(book, sheet_name)
-    edits: dict[str, CellValue] = {}
+    edits: dict[str, InputValue] = {}
     for k, selected in enumerate(missing):
         edits[table.cell("account", row + k)] = selected["account"]
         edits[table.cell("name", row + k)] = selected.get("name", "")

@@ -125,9 +125,10 @@ def watched_ranges() -> tuple[Watched, ...]:
                     if column.covered:
                         run.append(block.first_row + k)
                     if run and (not column.covered or k == len(block.fields) - 1):
+                        first = block.fields[run[0] - block.first_row].header
+                        last = block.fields[run[-1] - block.first_row].header
                         out.append(Watched(sheet.name, block.value_col, run[0], run[-1],
-                                           f"{sheet.name}: {block.fields[run[0] - block.first_row].header}"
-                                           f" – {block.fields[run[-1] - block.first_row].header}"))
+                                           f"{sheet.name}: {first} – {last}"))
                         run = []
     return tuple(out)
 

@@ -685,13 +685,25 @@ STATUS_OBJECTS = Table(
 )
 STATUS_TOTAL_LABEL = "Sum leietakere"  # the row under the objects: the tenants' summary
 
+STATUS_WARNINGS = Table(
+    name="Advarsler",
+    section="",
+    header_row=STATUS_OBJECTS.header_row,
+    first_col=STATUS_OBJECTS.last_col + 2,
+    excel_table=False,
+    columns=(
+        Column("Hvor", "where", Kind.TEXT, width=26, input=False),
+        Column("Advarsel", "message", Kind.TEXT, width=80, input=False),
+    ),
+)
+
 # The control block of the banner (spec §9b), right of the objects table: per input range the
 # checksums at the calculation and a formula that compares them with the range now.
 CONTROL = Table(
     name="Kontroll",
     section="",
     header_row=STATUS_OBJECTS.header_row,
-    first_col=STATUS_OBJECTS.last_col + 2,
+    first_col=STATUS_WARNINGS.last_col + 2,  # the template puts the warnings' headers between
     excel_table=False,
     columns=(
         Column("Inndata", "range", Kind.TEXT, width=30, input=False),
@@ -704,18 +716,6 @@ CONTROL = Table(
         Column("Toleranse", "tolerance", Kind.NUMBER, width=10, input=False),
         Column("Vektet toleranse", "weighted_tolerance", Kind.NUMBER, width=10, input=False),
         Column("Endret", "changed", Kind.TEXT, width=8, input=False),
-    ),
-)
-
-STATUS_WARNINGS = Table(
-    name="Advarsler",
-    section="",
-    header_row=STATUS_OBJECTS.header_row,
-    first_col=1,  # written below the objects table (results_sheets)
-    excel_table=False,
-    columns=(
-        Column("Hvor", "where", Kind.TEXT, width=26, input=False),
-        Column("Advarsel", "message", Kind.TEXT, width=80, input=False),
     ),
 )
 

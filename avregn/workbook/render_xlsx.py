@@ -212,9 +212,10 @@ def _store_cached(path: Path, formulas: dict[int, dict[str, Formula]]) -> None:
                 for ref, formula in formulas[int(k.group(1))].items():
                     t, v = _cached_xml(formula.cached)
                     pattern = re.compile(rf'(<c r="{ref}"(?: s="\d+")?)>(<f>.*?</f>)<v\s*/>')
-                    text, n = pattern.subn(
-                        lambda m, t=t, v=v: f"{m.group(1)}{t}>{m.group(2)}<v>{v}</v>", text,
-                        count=1)
+                    def cached(m: re.Match[str], t: str = t, v: str = v) -> str:
+                        return f"{m.group(1)}{t}>{m.group(2)}<v>{v}</v>"
+
+                    text, n = pattern.subn(cached, text, count=1)
                     assert n == 1, f"formula cell {ref} not found in the scratch sheet"
                 data = text.encode("utf-8")
             out.writestr(info, data)

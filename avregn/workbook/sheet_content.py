@@ -17,7 +17,6 @@ from decimal import Decimal
 from enum import StrEnum
 
 
-
 @dataclass(frozen=True, slots=True)
 class Formula:
     """A formula the engine writes (en-US syntax, without the leading ``=``) with the value it
@@ -31,7 +30,8 @@ class Formula:
         return f"={self.text} [{self.cached!r}]"
 
 
-CellValue = str | int | Decimal | date | datetime | bool | Formula | None
+InputValue = str | int | Decimal | date | datetime | bool | None  # what an input cell takes
+CellValue = InputValue | Formula
 
 
 class Style(StrEnum):
