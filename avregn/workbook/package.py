@@ -32,8 +32,9 @@ content-type overrides. If the replaced sheet had formulas, ``xl/calcChain.xml``
 Not updated, on purpose: ``docProps/app.xml`` (its list of sheet titles is informational; Excel
 and LibreOffice ignore it and rewrite it on save) and defined names of the scratch workbook,
 except the transplanted sheets' print titles and print areas (sheet-local
-``_xlnm.Print_Titles`` / ``_xlnm.Print_Area``), which replace the old sheet's. The engine owns its sheets: whatever the user put on
-them (a table, a chart, comments) goes with the old sheet, and formulas elsewhere that pointed
+``_xlnm.Print_Titles`` / ``_xlnm.Print_Area``), which replace the old sheet's. The engine
+owns its sheets: whatever the user put on them (a table, a chart, comments) goes with the old
+sheet, and formulas elsewhere that pointed
 into such a table break as they would if the user deleted it.
 
 Styles: the scratch book's default look (cellXfs 0, font 0, fill 0/1, border 0) maps to the
