@@ -108,7 +108,7 @@ def page_header(settlement: SettlementInput, result: Result | None, status: Stat
     s = settlement.settings
     period = (f"{result.period_start:%d.%m.%Y}–{result.period_end:%d.%m.%Y}" if result
               else f"fra {s.period_start:%d.%m.%Y}")
-    place = s.property_object if s.property_object == s.property else \
+    place = s.property_object if s.property in s.property_object else \
         f"{s.property}, {s.property_object}"
     return f"{place} — {period} — Status: {STATUS_LABELS[status]}"
 
@@ -310,7 +310,7 @@ def status_sheet(settlement: SettlementInput, result: Result | None, status: Sta
     widths = _header_widths(rows, header_rows, widths)
     return SheetContent(STATUS, rows, tuple(widths), header_rows=tuple(header_rows),
                         print_rows=f"{objects_table.header_row}:{objects_table.header_row}",
-                        print_area_columns=objects_table.last_col,
+                        print_columns="A:A", print_area_columns=objects_table.last_col,
                         page_header=page_header(settlement, result, status))
 
 
