@@ -698,7 +698,7 @@ _FIRST_FORMULA = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*><f>')
 def _is_plain_scratch(data: bytes) -> bool:
     """A sheet as ``render_xlsx`` writes it: the main namespace as default, inline strings, no
     relationships or extensions. Such a sheet only needs its style indexes remapped."""
-    head = data[:200]
+    head = data[:300]
     return (_PLAIN_ROOT in head and b"?>" in head
             and not any(token in data for token in _PLAIN_FORBIDDEN))
 
