@@ -33,6 +33,7 @@ boolean type), so there the banner shows red: no input column holds a boolean.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -146,8 +147,11 @@ def serial(value: date | datetime | time | timedelta) -> float:
     return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
 
 
-def _utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+@functools.lru_cache(maxsize=65_536)
+def _text_measure(text: str) -> tuple[int, int]:
+    """(length in UTF-16 units as LEN counts, digit sum): texts repeat (ids, customer ids)."""
+    return (len(text.encode("utf-16-le")) // 2,
+            sum(int(ch) for ch in text if ch in _DIGITS))
 
 
 def measure(watched: Watched, rows: Rows, sheet_name: str) -> Measure:
@@ -166,10 +170,10 @@ def measure(watched: Watched, rows: Rows, sheet_name: str) -> Measure:
                 continue
             text_count += 1
             if r <= bound:
-                n = _utf16_length(value)
+                n, digits = _text_measure(value)
                 text_length += n
                 text_weighted += n * r
-                text_digits += r * sum(int(ch) for ch in value if ch in _DIGITS)
+                text_digits += r * digits
             continue
         if isinstance(value, date | time | timedelta):
             number = serial(value)

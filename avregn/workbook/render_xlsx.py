@@ -95,8 +95,16 @@ class _Styles:
         self.fonts: list[str] = ["<font/>"]
         self.xfs: list[str] = ['<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>']
         self.index: dict[tuple[Style, str | None], int] = {}
+        self.by_cell: dict[tuple[Style, str | None], int] = {}  # (style, its override) → xf
 
     def xf(self, cell: Cell) -> int:
+        known = self.by_cell.get((cell.style, cell.number_format))
+        if known is not None:
+            return known
+        self.by_cell[(cell.style, cell.number_format)] = found = self._xf(cell)
+        return found
+
+    def _xf(self, cell: Cell) -> int:
         fmt = cell.format
         key = (cell.style, fmt if fmt != "General" else None)
         found = self.index.get(key)
