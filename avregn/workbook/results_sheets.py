@@ -33,10 +33,15 @@ _STYLE_BY_KIND = {Kind.MONEY: Style.MONEY, Kind.NUMBER: Style.NUMBER, Kind.PERCE
                   Kind.DATE: Style.DATE, Kind.INTEGER: Style.NUMBER, Kind.FLAG: Style.CROSS}
 
 
-def _cell(column: Column, value: CellValue) -> Cell:
+def _look(column: Column) -> tuple[Style, str | None]:
+    """A column's cell style and number format (None: the style's own)."""
     style = _STYLE_BY_KIND.get(column.kind, Style.TEXT)
     fmt = column.number_format if column.number_format not in ("General", "@") else None
-    return Cell(value, style, fmt)
+    return style, fmt
+
+
+def _cell(column: Column, value: CellValue) -> Cell:
+    return Cell(value, *_look(column))
 
 
 def _trimmed(value: Decimal) -> Decimal:
@@ -134,9 +139,11 @@ def beregning_sheet(settlement: SettlementInput, result: Result, status: Status 
         rows.append(())
     rows.append(_headers(table.columns))
     header_rows = [table.header_row]
+    looks = [(c.field, *_look(c)) for c in table.columns]
     for res in result.objects:
         obj = objects[res.id]
-        rows.append(tuple(_cell(c, _object_value(c.field, obj, res)) for c in table.columns))
+        rows.append(tuple(Cell(_object_value(field, obj, res), style, fmt)
+                          for field, style, fmt in looks))
 
     rows += [()] * (layout.SUMMARY_GAP - 1)
     rows.append((Cell("Sammendrag", Style.TITLE),))
