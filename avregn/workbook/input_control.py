@@ -11,7 +11,13 @@ and compares:
 
 * numbers and dates: their sum, and their sum weighted by row number (so a swap of two values
   shows); text in the range counts as 0 here, as spreadsheets count it;
-* text: the number of text cells, their total length, and their lengths weighted by row number.
+* text: the number of text cells, their total length, their lengths weighted by row number and
+  their digit sums weighted by row number (``kr 1 000,00`` → ``kr 1 500,00`` and ``5 %`` →
+  ``6 %`` keep the length but not the digits).
+
+Sums and counts run over whole columns, so a value typed anywhere below shows. The row-by-row
+checks (SUMPRODUCT) run down to ``Watched.bound``: at least 10 000 rows below the header and
+twice the rows in use; over a million rows they took LibreOffice a minute.
 
 A banner formula on *Beregning* and *Status* shows «Inndata er endret etter beregningen — beregn
 på nytt» in red as soon as one comparison differs, or any formula gives an error (an error in
