@@ -60,6 +60,10 @@ literal-text prefix, an apostrophe: ``'1001`` is stored as the text ``1001`` (th
 not part of the value and shows only in the formula bar). Text that cannot be read as anything
 else — no digit, no leading ``= + - @ # '``, not a boolean word — is written as it is.
 
+Formulas: only the engine's own (``Formula``: the stale-results banner on *Beregning* and
+*Status* and the «Endret» cells of its control block), written in the same one value write as
+``=`` text, which Excel takes as a formula in its en-US form (as ``Range.Formula`` does).
+
 Not done: freeze panes, tab colour, wrap text and font size of titles (no xlwings API without
 ``.api``, which the port avoids so the fake can stay honest).
 """
@@ -77,7 +81,15 @@ from typing import Any
 from avregn.book import Edits, Rows
 from avregn.workbook.layout import column_letter
 from avregn.workbook.reader import WorkbookInput, read_blocks
-from avregn.workbook.sheet_content import BOLD_STYLES, Cell, CellValue, SheetContent, Style, rgb
+from avregn.workbook.sheet_content import (
+    BOLD_STYLES,
+    Cell,
+    CellValue,
+    Formula,
+    SheetContent,
+    Style,
+    rgb,
+)
 from avregn.workbook.sheet_content import FONT_COLORS as FONT_HEX
 from avregn.workbook.sheet_content import HEADER_FILL as HEADER_COLOR
 
@@ -108,6 +120,10 @@ def excel_value(value: CellValue | float) -> Any:
     """A port value → what xlwings is given (the one place Decimal becomes float)."""
     if value is None:
         return None
+    if isinstance(value, Formula):
+        # The engine's own formula (the stale-results banner): put in as Excel reads a typed
+        # formula, en-US syntax as ``Range.Value``/``Formula`` take it; Excel calculates it.
+        return "=" + value.text
     if isinstance(value, str):
         return excel_text(value) if value else None
     if isinstance(value, bool):

@@ -19,9 +19,15 @@ from typing import ParamSpec
 from avregn.book import BookPort
 from avregn.formatting import nok
 from avregn.workbook import layout
+from avregn.workbook.input_control import measure_inputs, watched_sheets
 from avregn.workbook.reader import WorkbookInput
-from avregn.workbook.results_sheets import beregning_sheet, read_status, status_sheet
-from avregn.workbook.sheet_content import CellValue
+from avregn.workbook.results_sheets import (
+    Control,
+    beregning_sheet,
+    read_status,
+    status_sheet,
+)
+from avregn.workbook.sheet_content import InputValue
 from engine.calculation import try_calculate
 from engine.contract import parse_settlement
 from engine.fingerprint import fingerprint
@@ -145,6 +151,13 @@ def summary_line(settlement: SettlementInput, result: Result) -> str:
 Progress = Callable[[str], None]
 
 
+def banner_control(book: BookPort, *, stale: bool = False) -> Control:
+    """The checksums of the inputs as they are now, for the stale-results banner (spec §9b);
+    ``stale``: the inputs already differ from the result written, so the banner starts red."""
+    return Control(measure_inputs({name: book.read_sheet(name) for name in watched_sheets()}),
+                   stale)
+
+
 def _silent(step: str) -> None:
     """No progress display (the default)."""
 
@@ -181,10 +194,11 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
         )
     warnings = [*loaded.input.warnings,
                 *loaded.input.relocate(result.warnings, drop_reported=False)]
+    control = banner_control(book)
     book.write_sheets(
         [
-            beregning_sheet(settlement, result),
-            status_sheet(settlement, result, transition.status, now, warnings),
+            beregning_sheet(settlement, result, transition.status, control),
+            status_sheet(settlement, result, transition.status, now, warnings, control),
         ]
     )
     _status_edit(book, loaded.input, transition.status)
@@ -222,8 +236,14 @@ def change_status(book: BookPort, action: Action, *, now: datetime) -> Outcome:
         return _failed(f"{book.name}: status er ikke endret.", loaded.input.relocate(problems))
     warnings = [*loaded.input.warnings,
                 *loaded.input.relocate(result.warnings, drop_reported=False)]
+    # Beregning shows the status too; its figures are rewritten only from a fresh result.
+    stale = state.fingerprint is None or bool(check_fresh(fingerprint(settlement),
+                                                          state.fingerprint))
+    control = banner_control(book, stale=stale)
     book.write_sheets(
-        [status_sheet(settlement, result, transition.status, state.calculated_at, warnings)]
+        ([] if stale else [beregning_sheet(settlement, result, transition.status, control)])
+        + [status_sheet(settlement, result, transition.status, state.calculated_at, warnings,
+                        control)]
     )
     _status_edit(book, loaded.input, transition.status)
     book.commit()
@@ -280,11 +300,12 @@ def set_do_not_invoice(book: BookPort, object_id: str, value: bool | None = None
         result, _ = try_calculate(settlement, calculated_at=state.calculated_at)
         if result is not None:
             warnings = [*found.warnings, *found.relocate(result.warnings, drop_reported=False)]
+            control = banner_control(book)  # the ✗ is outside it: measured before or after
             book.write_sheets(
                 [
-                    beregning_sheet(settlement, result),
+                    beregning_sheet(settlement, result, state.status, control),
                     status_sheet(settlement, result, state.status, state.calculated_at,
-                                 warnings),
+                                 warnings, control),
                 ]
             )
             outcome_result = result
@@ -395,7 +416,7 @@ def delete_zero_accounts(book: BookPort) -> Outcome:
     sheet_name = _cost_sheet(found)
     table = layout.COST_LINES
     zero = []
-    edits: dict[str, dict[str, CellValue]] = {sheet_name: {}}
+    edits: dict[str, dict[str, InputValue]] = {sheet_name: {}}
     for (account, cell), line in zip(_existing_accounts(found),
                                      found.data.get("cost_lines") or (), strict=True):
         amount = line.get("amount")
@@ -439,7 +460,7 @@ def fetch_accounts(book: BookPort) -> Outcome:
         return Outcome(True, "Alle kontoene i Kontovalg står allerede i Til fordeling.")
     table = layout.COST_LINES
     row = _free_row(book, sheet_name)
-    edits: dict[str, CellValue] = {}
+    edits: dict[str, InputValue] = {}
     for k, selected in enumerate(missing):
         edits[table.cell("account", row + k)] = selected["account"]
         edits[table.cell("name", row + k)] = selected.get("name", "")

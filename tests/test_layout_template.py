@@ -164,6 +164,8 @@ def test_status_blocks_do_not_overlap() -> None:
     assert isinstance(form, Form) and isinstance(objects, Table) and isinstance(warnings, Table)
     assert objects.header_row > form.last_row
     assert warnings.first_col > objects.last_col
+    assert layout.CONTROL.first_col > warnings.last_col  # the banner's control block
+    assert layout.CONTROL.header_row == objects.header_row
 
 
 # --- the template --------------------------------------------------------------------------------

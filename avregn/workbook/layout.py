@@ -64,6 +64,12 @@ FMT_DATETIME = number_formats.DATETIME
 FMT_TEXT = number_formats.TEXT
 
 
+# Field names (and their prefixes) the fingerprint leaves out because they change no figure
+# (engine.fingerprint.OUTSIDE_FINGERPRINT): columns holding them are outside the banner too.
+OUTSIDE_FINGERPRINT_PREFIXES = ("address", "owner_address", "invoicing", "transaction_type",
+                                "status", "exported", "do_not_invoice")
+
+
 class Kind(StrEnum):
     TEXT = "text"
     MONEY = "money"
@@ -112,6 +118,18 @@ class Column:
     # The layout version that added the column: a workbook of an older version (no version
     # cell, or a lower one) does not have it, and the reader skips it there.
     since: int = 1
+
+    # An input column the fingerprint covers, and so the stale-results banner (spec §9b). False
+    # for workflow marks (✗) and fields that change no figure; engine columns are never covered.
+    fingerprinted: bool = True
+
+    @property
+    def covered(self) -> bool:
+        """Whether a change in this input column makes the results stale (the banner's
+        control formula watches it): an input column, in the fingerprint, not one of the
+        fields the fingerprint leaves out (addresses, invoicing codes, transaction types)."""
+        return (self.input and self.fingerprinted
+                and not self.field.startswith(OUTSIDE_FINGERPRINT_PREFIXES))
 
     @property
     def list_values(self) -> tuple[str, ...]:
@@ -594,10 +612,11 @@ ACCOUNT_SELECTION = Table(
     section="account_selection",  # not in the JSON contract; used by "Hent konti"
     header_row=3,
     columns=(
-        Column("KontoNr", "account", Kind.TEXT, width=10, required=True, number_format=FMT_TEXT),
-        Column("Konto", "name", Kind.TEXT, width=30),
+        Column("KontoNr", "account", Kind.TEXT, width=10, required=True, number_format=FMT_TEXT,
+               fingerprinted=False),
+        Column("Konto", "name", Kind.TEXT, width=30, fingerprinted=False),
         Column("Transaksjonstype", "transaction_type", Kind.TEXT, width=24,
-               number_format=FMT_TEXT, since=2,
+               number_format=FMT_TEXT, since=2, fingerprinted=False,
                help="Transaksjonstypen kontoen hører til (rapporten «kontoer per "
                     "transaksjonstype»). Tom = uten transaksjonstype."),
     ),
@@ -618,10 +637,17 @@ KONTOVALG = Sheet(
 
 # --- Beregning: written by the engine (spec §8) -------------------------------------------------
 
+# Rows 1–4 of both engine sheets: the title, the settlement's status (large, on Beregning), the
+# banner the control formula fills when inputs changed after the calculation (spec §9b), a note.
+STATUS_LINE_ROW = 2
+BANNER_ROW = 3
+NOTE_ROW = 4
+BANNER_TEXT = "Inndata er endret etter beregningen — beregn på nytt"
+
 CALCULATION = Table(
     name="Beregning",
     section="",
-    header_row=3,
+    header_row=5,
     excel_table=False,
     columns=(
         Column("Kontraktsnr", "contract_no", Kind.TEXT, width=12, input=False),
@@ -648,11 +674,17 @@ CALCULATION = Table(
         Column("Korrigert", "correction", Kind.MONEY, number_format=FMT_MONEY, input=False),
         Column("Rest", "rest", Kind.MONEY, number_format=FMT_MONEY, input=False,
                help="Positiv: leietaker skylder. Negativ: kreditering."),
+        Column("Mva på rest", "vat", Kind.MONEY, number_format=FMT_MONEY, input=False,
+               help="25 % av rest for mva-pliktige objekter."),
         Column("Adm.honorar %", "admin_fee_pct", Kind.PERCENT, width=11,
                number_format=FMT_PERCENT, input=False),
         Column("Adm.honorar", "admin_fee", Kind.MONEY, number_format=FMT_MONEY, input=False),
-        Column("Mva", "vat", Kind.MONEY, number_format=FMT_MONEY, input=False,
-               help="25 % av rest for mva-pliktige objekter."),
+        Column("Mva på honorar", "admin_fee_vat", Kind.MONEY, number_format=FMT_MONEY,
+               input=False, help="25 % av honoraret når honoraret er mva-pliktig."),
+        Column("Fakturabeløp inkl. mva", "invoice_total", Kind.MONEY, number_format=FMT_MONEY,
+               input=False,
+               help="Rest + mva + adm.honorar + mva på honorar: beløpet fakturaen (eller "
+                    "kreditnotaen) viser."),
         Column("Status", "invoice_status", Kind.ENUM, width=20, choices=INVOICE_STATUSES,
                input=False),
         Column("Skal ikke faktureres", "do_not_invoice", Kind.FLAG, width=11, input=False,
@@ -667,7 +699,8 @@ SUMMARY_COLUMNS = (
     ("Kostnader", "costs"), ("Fordelt", "distributed"), ("Ledig", "vacant"),
     ("Andel", "share"), ("Tak", "cap"), ("Fast", "fixed"), ("Sum", "sum"),
     ("Utfakturert", "invoiced"), ("Korrigert", "correction"), ("Rest", "rest"),
-    ("Adm.honorar", "admin_fee"),
+    ("Mva på rest", "vat"), ("Adm.honorar", "admin_fee"), ("Mva på honorar", "admin_fee_vat"),
+    ("Fakturabeløp inkl. mva", "invoice_total"),
 )
 SUMMARY_GAP = 2  # empty rows between the last object row and the summary's header row
 FRACTION_LABEL = "Sum tellere / nevner"  # footer: "524,6 / 703" (spec §6.9, §8)
@@ -678,8 +711,8 @@ BEREGNING = Sheet(
     blocks=(CALCULATION,),
     texts=(
         Text("A1", "Beregning", "title"),
-        Text("A2", "Skrives av avregn ved hver beregning; endringer her blir overskrevet.",
-             "note"),
+        Text(f"A{NOTE_ROW}", "Skrives av avregn ved hver beregning; endringer her blir "
+                             "overskrevet.", "note"),
     ),
     required=False,
     help="Resultatet per objekt og oppsummeringen. Skrives av avregn.",
@@ -690,7 +723,7 @@ BEREGNING = Sheet(
 STATUS_FORM = Form(
     name="Statusinfo",
     section="",
-    header_row=3,
+    header_row=NOTE_ROW + 1,
     headers=("Nøkkel", "Verdi", ""),
     fields=(
         Column("Eiendomsobjekt", "property_object", Kind.TEXT, input=False),
@@ -721,8 +754,16 @@ STATUS_OBJECTS = Table(
         Column("Fakturastatus", "invoice_status", Kind.ENUM, width=20,
                choices=INVOICE_STATUSES, input=False),
         Column("Eksportert", "exported", Kind.TEXT, width=12, input=False),
+        Column("Rest", "rest", Kind.MONEY, number_format=FMT_MONEY, input=False),
+        Column("Mva på rest", "vat", Kind.MONEY, number_format=FMT_MONEY, input=False),
+        Column("Adm.honorar", "admin_fee", Kind.MONEY, number_format=FMT_MONEY, input=False),
+        Column("Mva på honorar", "admin_fee_vat", Kind.MONEY, number_format=FMT_MONEY,
+               input=False),
+        Column("Fakturabeløp inkl. mva", "invoice_total", Kind.MONEY, number_format=FMT_MONEY,
+               input=False),
     ),
 )
+STATUS_TOTAL_LABEL = "Sum leietakere"  # the row under the objects: the tenants' summary
 
 STATUS_WARNINGS = Table(
     name="Advarsler",
@@ -736,13 +777,35 @@ STATUS_WARNINGS = Table(
     ),
 )
 
+# The control block of the banner (spec §9b), right of the objects table: per input range the
+# checksums at the calculation and a formula that compares them with the range now.
+CONTROL = Table(
+    name="Kontroll",
+    section="",
+    header_row=STATUS_OBJECTS.header_row,
+    first_col=STATUS_WARNINGS.last_col + 2,  # the template puts the warnings' headers between
+    excel_table=False,
+    columns=(
+        Column("Inndata", "range", Kind.TEXT, width=30, input=False),
+        Column("Sum tall", "sum", Kind.NUMBER, width=14, input=False),
+        Column("Vektet sum", "weighted", Kind.NUMBER, width=16, input=False),
+        Column("Antall tekster", "text_count", Kind.INTEGER, width=9, input=False),
+        Column("Tekstlengde", "text_length", Kind.INTEGER, width=11, input=False),
+        Column("Vektet lengde", "text_weighted", Kind.INTEGER, width=12, input=False),
+        Column("Vektet sifersum", "text_digits", Kind.INTEGER, width=12, input=False),
+        Column("Toleranse", "tolerance", Kind.NUMBER, width=10, input=False),
+        Column("Vektet toleranse", "weighted_tolerance", Kind.NUMBER, width=10, input=False),
+        Column("Endret", "changed", Kind.TEXT, width=8, input=False),
+    ),
+)
+
 STATUS = Sheet(
     name="Status",
     role=Role.ENGINE,
     blocks=(STATUS_FORM, STATUS_OBJECTS, STATUS_WARNINGS),
     texts=(
         Text("A1", "Status", "title"),
-        Text("A2", "Skrives av avregn; endringer her blir overskrevet.", "note"),
+        Text(f"A{NOTE_ROW}", "Skrives av avregn; endringer her blir overskrevet.", "note"),
     ),
     required=False,
     help="Avregningens status, fingeravtrykk, advarsler og fakturastatus per objekt.",
