@@ -16,7 +16,6 @@ import time
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -26,27 +25,8 @@ from avregn.actions import beregn
 from avregn.book import FileBook
 from avregn.letters import write_letters
 from avregn.workbook.new_book import write_new_workbook
-from avregn.workbook.reader import WorkbookInput
 from engine.contract import input_to_json
 from engine.model import Address
-
-
-class AddressedBook(FileBook):
-    """The workbook, with the addresses of the JSON input added where the workbook's layout
-    has no address columns yet (they change no figure and are outside the fingerprint)."""
-
-    def __init__(self, path: Path, data: dict[str, Any]):
-        super().__init__(path)
-        self._addresses = {o["id"]: o.get("address") for o in data["contract_objects"]}
-        self._owner = data["settlement"].get("owner_address")
-
-    def read_input(self) -> WorkbookInput:
-        found = super().read_input()
-        found.data["settlement"].setdefault("owner_address", self._owner)
-        for record in found.data.get("contract_objects") or ():
-            if self._addresses.get(record.get("id")):
-                record.setdefault("address", self._addresses[record["id"]])
-        return found
 
 
 def main() -> None:
@@ -67,7 +47,7 @@ def main() -> None:
         calculated = beregn(FileBook(path), now=datetime(2025, 1, 15, 9, 0))
         assert calculated.ok, calculated.lines()[:5]
         t0, c0 = time.perf_counter(), time.process_time()
-        outcome = write_letters(AddressedBook(path, data), out_dir=Path(work) / "brev",
+        outcome = write_letters(FileBook(path), out_dir=Path(work) / "brev",
                                 today=date(2025, 2, 1))
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
         assert outcome.ok, outcome.lines()[:5]

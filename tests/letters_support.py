@@ -24,9 +24,10 @@ needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
 
 
 class InjectedBook(FileBook):
-    """The workbook, plus what its layout may not carry yet (addresses, transaction types)
-    taken from the JSON it was made from — fields outside the fingerprint, as the workbook
-    helper's columns will deliver them. Values the reader found win."""
+    """The workbook, plus any address or transaction type the workbook did not deliver, taken
+    from the JSON it was made from (fields outside the fingerprint). The workbook's layout
+    carries them now, so this adds nothing unless a layout without them is tested; values the
+    reader found always win."""
 
     def __init__(self, path: Path, data: dict[str, Any]):
         super().__init__(path)
