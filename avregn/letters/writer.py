@@ -143,6 +143,9 @@ def _plan(book: BookPort, calc: Calculated, object_id: str | None,
     owner = owner_address_warning(found, settlement.settings.owner_address)
     if owner is not None and plan.objects:
         plan.warnings.append(owner)
+    if not taking_part:
+        return Outcome(False, f"{book.name}: ingen brev er laget — ingen kontraktsobjekter tar "
+                              "del i avregningen.")
     if not plan.objects:
         return Outcome(False, f"{book.name}: ingen brev er laget — "
                               + ("mottakeren mangler adresse." if object_id else
