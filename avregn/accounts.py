@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from avregn.workbook import layout
-from avregn.workbook.package import save_atomic
 from avregn.workbook.textnum import TextNumberError, parse_amount
+from avregn.xlsx.save import save_atomic
 from engine.problems import Problem
 
 SEED_HEADERS = ("KontoNr", "Konto", "Beløp")
@@ -114,7 +114,7 @@ def read_account_file(path: Path) -> tuple[list[AccountRow], list[Problem]]:
 
     trouble = precheck(path)
     if trouble:
-        return [], trouble
+        return [], [Problem(i.where, i.message) for i in trouble]
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine's own error types; the file is the user's input
@@ -129,8 +129,8 @@ def read_account_file(path: Path) -> tuple[list[AccountRow], list[Problem]]:
 
 
 def write_account_file(accounts: Sequence[Mapping[str, Any]], path: Path, *, dated: date,
-                       title: str = "Felleskost") -> Path:
-    """Export: the seed format, one sheet *Til fordeling*."""
+                       title: str = "Felleskost", overwrite: bool = False) -> Path:
+    """Export: the seed format, one sheet *Til fordeling*; a new file unless ``overwrite``."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -157,7 +157,7 @@ def write_account_file(accounts: Sequence[Mapping[str, Any]], path: Path, *, dat
     ws.column_dimensions["A"].width = 10
     ws.column_dimensions["B"].width = 32
     ws.column_dimensions["C"].width = 16
-    save_atomic(lambda tmp: wb.save(tmp), path, backup=False)
+    save_atomic(lambda tmp: wb.save(tmp), path, backup=False, overwrite=overwrite, lock=False)
     return path
 
 

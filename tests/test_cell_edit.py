@@ -32,7 +32,8 @@ from python_calamine import CalamineWorkbook
 
 from avregn.workbook import cell_edit
 from avregn.workbook.cell_edit import edit_workbook, parse_cell_ref, set_cell_values
-from avregn.workbook.package import WorkbookError, WorkbookLocked, backup_path
+from avregn.xlsx.errors import WorkbookError, WorkbookLocked
+from avregn.xlsx.save import backup_path
 
 # openpyxl warns that it would drop the rich target's x14 validation when *it* loads; we only read.
 pytestmark = pytest.mark.filterwarnings("ignore:Data Validation extension:UserWarning")

@@ -77,7 +77,6 @@ from avregn.workbook.package import (
     REL_NS,
     RT_CALC_CHAIN,
     RT_WORKSHEET,
-    WorkbookError,
     _decode,
     _get_attr,
     _Package,
@@ -91,10 +90,10 @@ from avregn.workbook.package import (
     _text,
     _Workbook,
     _write_package,
-    save_atomic,
 )
 from avregn.workbook.safety import precheck
-from engine.problems import Problem
+from avregn.xlsx.errors import Issue, WorkbookError
+from avregn.xlsx.save import save_atomic
 
 CellValue = str | int | float | Decimal | date | datetime | bool | None
 
@@ -130,7 +129,7 @@ class EditResult:
     backup: Path | None = None  # set by edit_workbook
     grown_tables: tuple[str, ...] = ()  # "Kostnadslinjer A3:F13": each grown table, new ref
     # Things the user should know that did not stop the edit (a table that could not grow).
-    warnings: tuple[Problem, ...] = ()
+    warnings: tuple[Issue, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,11 +218,11 @@ def _encode(value: object, date1904: bool, where: str) -> _Value:
         return _Value(None, str(value))
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise WorkbookError(Problem(where, f"Tallet {value} kan ikke lagres i Excel."))
+            raise WorkbookError(Issue(where, f"Tallet {value} kan ikke lagres i Excel."))
         return _Value(None, _plain_number(Decimal(repr(value))))
     if isinstance(value, Decimal):
         if not value.is_finite() or abs(value) > _EXCEL_MAX_NUMBER:
-            raise WorkbookError(Problem(where, f"Tallet {value} kan ikke lagres i Excel."))
+            raise WorkbookError(Issue(where, f"Tallet {value} kan ikke lagres i Excel."))
         return _Value(None, _plain_number(value))
     if isinstance(value, date):
         if isinstance(value, datetime) and value.tzinfo is not None:
@@ -232,7 +231,7 @@ def _encode(value: object, date1904: bool, where: str) -> _Value:
         if serial is None:
             first = "1904" if date1904 else "1900"
             raise WorkbookError(
-                Problem(
+                Issue(
                     where,
                     f"Datoen {value:%d.%m.%Y} er før {first} og kan ikke lagres som dato i Excel.",
                 )
@@ -280,7 +279,7 @@ class _SheetEditor:
         self.ext_re = re.compile(rf"<{p}extLst[\s>].*?</{p}extLst>", re.S)
         self.cell_close = f"</{self.p}c>"
         self.row_close = f"</{self.p}row>"
-        self.problems: list[Problem] = []
+        self.problems: list[Issue] = []
         self.formulas: list[str] = []
         self.cells = 0
         self.broken_shared: dict[str, tuple[str, str]] = {}  # si -> (formula, anchor ref)
@@ -297,7 +296,7 @@ class _SheetEditor:
         m = _start_tag(p, "sheetData").search(text)
         if m is None:
             raise WorkbookError(
-                Problem(self.sheet, "Arket mangler <sheetData>; arbeidsboken er trolig skadet.")
+                Issue(self.sheet, "Arket mangler <sheetData>; arbeidsboken er trolig skadet.")
             )
         head = text[: m.start()]
         for col in _start_tag(p, "col").finditer(head):
@@ -345,7 +344,7 @@ class _SheetEditor:
                 for col in cols:
                     if c1 <= col <= c2:
                         self.problems.append(
-                            Problem(
+                            Issue(
                                 f"{self.sheet}!{_ref(row, col)}",
                                 f"Cellen er en del av en matriseformel eller datatabell ({ref}) "
                                 "og kan ikke endres alene. Fjern formelen i Excel først.",
@@ -360,7 +359,7 @@ class _SheetEditor:
             if allowed is not None and value.t == "inlineStr" and value.text == allowed:
                 continue
             self.problems.append(
-                Problem(
+                Issue(
                     f"{self.sheet}!{_ref(row, col)}",
                     "Cellen er en overskrift i en Excel-tabell og kan ikke endres her; "
                     "Excel krever at overskriften er lik kolonnenavnet i tabellen.",
@@ -385,11 +384,11 @@ class _SheetEditor:
                 r = prev + 1
             else:
                 raise WorkbookError(
-                    Problem(self.sheet, f"Ugyldig radnummer «{r_text}» i arket; filen er skadet.")
+                    Issue(self.sheet, f"Ugyldig radnummer «{r_text}» i arket; filen er skadet.")
                 )
             if r <= prev:
                 raise WorkbookError(
-                    Problem(self.sheet, "Radene i arket står i feil rekkefølge; filen er skadet.")
+                    Issue(self.sheet, "Radene i arket står i feil rekkefølge; filen er skadet.")
                 )
             prev = r
             while i < len(rows) and rows[i] < r:
@@ -519,12 +518,12 @@ class _SheetEditor:
                 cm = _CELL_REF.fullmatch(ref)
                 if cm is None:
                     raise WorkbookError(
-                        Problem(self.sheet, f"Ugyldig cellereferanse «{ref}» i rad {r}.")
+                        Issue(self.sheet, f"Ugyldig cellereferanse «{ref}» i rad {r}.")
                     )
                 col = column_index(cm.group(1))
             if col <= prev:
                 raise WorkbookError(
-                    Problem(
+                    Issue(
                         self.sheet, f"Cellene i rad {r} står i feil rekkefølge; filen er skadet."
                     )
                 )
@@ -586,7 +585,7 @@ class _SheetEditor:
                 own = Translator("=" + formula, origin=anchor).translate_formula(ref)[1:]
             except Exception:  # openpyxl's tokenizer raises several types on odd formulas
                 self.problems.append(
-                    Problem(
+                    Issue(
                         f"{self.sheet}!{anchor}",
                         "Cellen har en delt formel som også brukes av andre celler, og den kan "
                         "ikke flyttes til dem trygt. Fjern eller kopier formelen i Excel først.",
@@ -793,7 +792,7 @@ def _grown_table_part(data: bytes, table: _Table, new_last: int) -> bytes:
     m = _start_tag(p, "table").search(text)
     if m is None:
         raise WorkbookError(
-            Problem(table.part, "Fant ikke <table> i tabelldelen; filen er skadet.")
+            Issue(table.part, "Fant ikke <table> i tabelldelen; filen er skadet.")
         )
     old_last = table.area[2]
     tag = _move_end_row(m.group(0), old_last, new_last)
@@ -812,7 +811,7 @@ def _grown_table_part(data: bytes, table: _Table, new_last: int) -> bytes:
     expected = _area_ref((*table.area[:2], new_last, table.area[3]))
     if root.get("ref") != expected:  # e.g. a ref spelled in a way _set_attr did not find
         raise WorkbookError(
-            Problem(table.part, f"Kunne ikke utvide tabellen «{table.name}»; filen er uvanlig.")
+            Issue(table.part, f"Kunne ikke utvide tabellen «{table.name}»; filen er uvanlig.")
         )
     return new
 
@@ -823,12 +822,12 @@ def _grow_tables(
     sheet_part: str,
     editor: _SheetEditor,
     tables: list[_Table],
-) -> tuple[dict[str, bytes], list[str], list[Problem]]:
+) -> tuple[dict[str, bytes], list[str], list[Issue]]:
     """New table parts for the tables that take in rows written right below them, what grew
     ("Kostnadslinjer A3:F13") and warnings for those that could not."""
     changed: dict[str, bytes] = {}
     grown: list[str] = []
-    warnings: list[Problem] = []
+    warnings: list[Issue] = []
     obstacles: list[tuple[_Area, str]] | None = None
     for table in tables:
         r1, c1, r2, c2 = table.area
@@ -840,7 +839,7 @@ def _grow_tables(
         if table.totals_rows != 0:
             # Excel puts new rows above the totals row; we would have to move cells for that.
             warnings.append(
-                Problem(
+                Issue(
                     where,
                     f"Tabellen «{table.name}» har en summeringsrad, så radene under den ble ikke "
                     "en del av tabellen. Flytt dem inn over summeringsraden i Excel om de skal "
@@ -850,7 +849,7 @@ def _grow_tables(
             continue
         if table.table_type != "worksheet":
             warnings.append(
-                Problem(
+                Issue(
                     where,
                     f"Tabellen «{table.name}» er koblet til en spørring eller XML-kilde og ble "
                     "ikke utvidet over radene under den.",
@@ -862,7 +861,7 @@ def _grow_tables(
         blocking = [what for area, what in obstacles if _overlaps(area, below)]
         if blocking:
             warnings.append(
-                Problem(
+                Issue(
                     where,
                     f"Tabellen «{table.name}» ble ikke utvidet over radene under den, fordi den "
                     f"da ville overlappe {blocking[0]}. Utvid tabellen i Excel om de skal være "
@@ -883,7 +882,7 @@ def _sheets_by_name(
     missing = [given for key, (given, _) in wanted.items() if key not in by_name]
     if missing:
         raise WorkbookError(
-            [Problem(pkg.label, f"Arbeidsboken har ikke arket «{name}».") for name in missing]
+            [Issue(pkg.label, f"Arbeidsboken har ikke arket «{name}».") for name in missing]
         )
     return by_name
 
@@ -947,13 +946,13 @@ def _edit_package(
     date1904 = _date1904(pkg, wb)
     result = EditResult()
     changed: dict[str, bytes] = {}
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     plans: list[tuple[_Sheet, dict[int, dict[int, _Value]]]] = []
     for key, (_, cells) in wanted.items():
         sheet = by_name[key]
         if sheet.rel_type != RT_WORKSHEET or sheet.part is None or pkg.find(sheet.part) is None:
             problems.append(
-                Problem(pkg.label, f"«{sheet.name}» er ikke et vanlig regneark (diagramark?).")
+                Issue(pkg.label, f"«{sheet.name}» er ikke et vanlig regneark (diagramark?).")
             )
             continue
         rows: dict[int, dict[int, _Value]] = {}

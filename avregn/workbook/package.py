@@ -44,18 +44,12 @@ Appended elements are deduplicated by content, so recalculating adds no new styl
 from __future__ import annotations
 
 import codecs
-import contextlib
 import copy
-import errno
-import os
 import posixpath
 import re
-import secrets
 import shutil
-import sys
-import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,7 +61,7 @@ from xml.sax.saxutils import unescape as _xml_unescape
 from defusedxml import ElementTree as SafeET
 
 from avregn.workbook.safety import precheck, workbook_part
-from engine.problems import Problem, ProblemsError
+from avregn.xlsx.errors import Issue, TransplantError
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -82,38 +76,11 @@ RT_SHARED_STRINGS = REL_NS + "/sharedStrings"
 RT_CALC_CHAIN = REL_NS + "/calcChain"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 
-BACKUP_INFIX = ".forrige"
-# Temporary files are written next to the workbook so os.replace stays on one file system.
-TEMP_PREFIX = "~avregn-"
 
 _M = f"{{{MAIN_NS}}}"
 _M_LEN = len(_M)
 _XML = f"{{{XML_NS}}}"
 _R = f"{{{REL_NS}}}"
-
-
-# --------------------------------------------------------------------------------------------
-# Errors: they carry Problems (engine.problems) so the edge can print them like other problems.
-# --------------------------------------------------------------------------------------------
-
-
-class WorkbookError(ProblemsError):
-    """The workbook cannot be written; ``problems`` says why, in Norwegian."""
-
-    def __init__(self, problems: Problem | Iterable[Problem]):
-        super().__init__([problems] if isinstance(problems, Problem) else problems)
-
-    @property
-    def problem(self) -> Problem:
-        return self.problems[0]
-
-
-class WorkbookLocked(WorkbookError):
-    """The workbook (or its backup) is open in Excel/LibreOffice or otherwise not writable."""
-
-
-class TransplantError(WorkbookError):
-    """The target or the scratch workbook has a shape we cannot safely write into."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -153,7 +120,7 @@ def _root_prefix(text: str, local: str) -> str:
     """Prefix (with colon, or '') the document uses for its root element ``local``."""
     m = re.search(rf"<(?:([\w.-]+):)?{local}[\s/>]", text)
     if m is None:
-        raise TransplantError(Problem("", f"Fant ikke <{local}> i arbeidsboken; filen er skadet."))
+        raise TransplantError(Issue("", f"Fant ikke <{local}> i arbeidsboken; filen er skadet."))
     return f"{m.group(1)}:" if m.group(1) else ""
 
 
@@ -210,7 +177,7 @@ def _parse(data: bytes, what: str) -> ET.Element:
         root: ET.Element = SafeET.fromstring(data)
     except Exception as exc:  # defusedxml raises several types; all mean "not usable"
         raise TransplantError(
-            Problem(what, f"Delen kan ikke leses som XML ({exc}); filen er trolig skadet.")
+            Issue(what, f"Delen kan ikke leses som XML ({exc}); filen er trolig skadet.")
         ) from exc
     return root
 
@@ -249,7 +216,7 @@ class _Package:
     def read(self, part: str) -> bytes:
         name = self.find(part)
         if name is None:
-            raise TransplantError(Problem(self.label, f"Delen {part} mangler; filen er skadet."))
+            raise TransplantError(Issue(self.label, f"Delen {part} mangler; filen er skadet."))
         return self.zf.read(name)
 
     def resolve(self, base_part: str, target: str) -> str:
@@ -311,11 +278,11 @@ class _Workbook:
 def _read_workbook(pkg: _Package) -> _Workbook:
     part = workbook_part(pkg.zf)
     if part is None:
-        raise TransplantError(Problem(pkg.label, "Arbeidsboken (xl/workbook.xml) mangler."))
+        raise TransplantError(Issue(pkg.label, "Arbeidsboken (xl/workbook.xml) mangler."))
     root = _parse(pkg.read(part), f"{pkg.label}:{part}")
     if _ns(root.tag) == STRICT_MAIN_NS:
         raise TransplantError(
-            Problem(
+            Issue(
                 pkg.label,
                 "Arbeidsboken er lagret som «Strict Open XML», som vi ikke kan skrive i. "
                 "Lagre den som vanlig Excel-arbeidsbok (.xlsx/.xlsm).",
@@ -456,7 +423,7 @@ class _StyleMerger:
             items = self.src[coll]
             if not 0 <= i < len(items):
                 raise TransplantError(
-                    Problem("styles.xml", f"Stilindeks {i} i {coll} finnes ikke i kladdeboken.")
+                    Issue("styles.xml", f"Stilindeks {i} i {coll} finnes ikke i kladdeboken.")
                 )
             el = copy.deepcopy(items[i])
             if coll == "fonts":
@@ -489,7 +456,7 @@ class _StyleMerger:
             return self.memo[memo_key]
         items = self.src["cellXfs"]
         if not 0 <= i < len(items):
-            raise TransplantError(Problem("styles.xml", f"Stilindeks {i} finnes ikke i kladden."))
+            raise TransplantError(Issue("styles.xml", f"Stilindeks {i} finnes ikke i kladden."))
         el = copy.deepcopy(items[i])
         el.set("numFmtId", str(self.numfmt(int(el.get("numFmtId", "0")))))
         el.set("fontId", str(self._simple("fonts", int(el.get("fontId", "0")))))
@@ -519,7 +486,7 @@ class _StyleMerger:
             return self.memo[memo_key]
         items = self.src["dxfs"]
         if not 0 <= i < len(items):
-            raise TransplantError(Problem("styles.xml", f"dxf-indeks {i} finnes ikke i kladden."))
+            raise TransplantError(Issue("styles.xml", f"dxf-indeks {i} finnes ikke i kladden."))
         el = copy.deepcopy(items[i])
         num = el.find(f"{_M}numFmt")
         if num is not None:
@@ -561,7 +528,7 @@ class _StyleMerger:
             got = 0 if coll is None else sum(1 for c in coll if _ns(c.tag) == MAIN_NS)
             if got != len(self.existing[name]) + len(self.new[name]):
                 raise TransplantError(
-                    Problem("styles.xml", f"Intern feil ved sammenslåing av stiler ({name}).")
+                    Issue("styles.xml", f"Intern feil ved sammenslåing av stiler ({name}).")
                 )
         return text
 
@@ -633,7 +600,7 @@ def _transform_sheet(
     root = _parse(data, sheet_name)
     if root.tag != f"{_M}worksheet":
         raise TransplantError(
-            Problem(sheet_name, "Arket i kladdeboken er ikke et vanlig regneark.")
+            Issue(sheet_name, "Arket i kladdeboken er ikke et vanlig regneark.")
         )
     _strip_relationship_refs(root)
     _drop_foreign_attributes(root)
@@ -654,7 +621,7 @@ def _transform_sheet(
             # Engine sheets hold values. A formula here is either a bug or text that openpyxl
             # took for a formula (use set_text); either way it must not reach the user's book.
             raise TransplantError(
-                Problem(
+                Issue(
                     f"{sheet_name}!{ref}",
                     "Kladden inneholder en formel; motorens ark skal bare ha verdier og tekst.",
                 )
@@ -766,7 +733,7 @@ def _inline_shared_string(c: ET.Element, shared: list[ET.Element] | None, where:
     try:
         si = (shared or [])[int((v.text if v is not None else "") or "")]
     except (ValueError, IndexError) as exc:
-        raise TransplantError(Problem(where, "Delt tekst mangler i kladdeboken.")) from exc
+        raise TransplantError(Issue(where, "Delt tekst mangler i kladdeboken.")) from exc
     if v is not None:
         c.remove(v)
     c.set("t", "inlineStr")
@@ -891,7 +858,7 @@ def _transplant(
     t_styles_rel = twb.rel_of_type(RT_STYLES)
     if t_styles_rel is None or tpkg.find(t_styles_rel.part) is None:
         raise TransplantError(
-            Problem(tpkg.label, "Arbeidsboken mangler stildelen (styles.xml). Lagre den i Excel.")
+            Issue(tpkg.label, "Arbeidsboken mangler stildelen (styles.xml). Lagre den i Excel.")
         )
     t_styles_part = tpkg.find(t_styles_rel.part) or t_styles_rel.part
     t_styles_text, t_styles_enc = _decode(tpkg.read(t_styles_part))
@@ -923,15 +890,15 @@ def _transplant(
     for name in names:
         src = s_by_name.get(name.casefold())
         if src is None or src.part is None or spkg.find(src.part) is None:
-            raise TransplantError(Problem(spkg.label, f"Kladdeboken har ikke arket «{name}»."))
+            raise TransplantError(Issue(spkg.label, f"Kladdeboken har ikke arket «{name}»."))
         if src.rel_type != RT_WORKSHEET:
-            raise TransplantError(Problem(spkg.label, f"«{name}» i kladden er ikke et regneark."))
+            raise TransplantError(Issue(spkg.label, f"«{name}» i kladden er ikke et regneark."))
         existing = t_by_name.get(name.casefold())
         if existing is not None:
             index, tsheet = existing
             if tsheet.rel_type != RT_WORKSHEET or tsheet.part is None:
                 raise TransplantError(
-                    Problem(
+                    Issue(
                         tpkg.label,
                         f"Arket «{tsheet.name}» er et diagramark eller en annen arktype. "
                         "Gi det et annet navn, så lager avregn sitt eget ark.",
@@ -1171,173 +1138,3 @@ def _write_package(
             zi = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             zout.writestr(zi, data)
-
-
-# --------------------------------------------------------------------------------------------
-# Saving in place: atomic, with a backup, refusing locked files
-# --------------------------------------------------------------------------------------------
-
-
-def backup_path(dest: Path) -> Path:
-    """Where ``save_atomic`` keeps the previous version: ``Avregning.xlsm`` →
-    ``Avregning.forrige.xlsm`` (same extension, so Excel opens it; one generation)."""
-    dest = Path(dest)
-    return dest.with_name(f"{dest.stem}{BACKUP_INFIX}{dest.suffix}")
-
-
-def lock_files(dest: Path) -> list[Path]:
-    """Lock files that Excel (``~$name``) or LibreOffice (``.~lock.name#``) leave next to an
-    open workbook."""
-    dest = Path(dest)
-    candidates = [
-        dest.with_name("~$" + dest.name),
-        dest.with_name(f".~lock.{dest.name}#"),
-    ]
-    return [c for c in candidates if c.exists()]
-
-
-def _locked(dest: Path, other: Path | None = None) -> WorkbookLocked:
-    which = f"Sikkerhetskopien «{other.name}»" if other else "Arbeidsboken"
-    return WorkbookLocked(
-        Problem(
-            dest.name,
-            f"{which} er åpen i Excel eller et annet program, eller skrivebeskyttet. "
-            "Lukk den og prøv igjen.",
-        )
-    )
-
-
-def save_atomic(write: Callable[[Path], None], dest: Path, *, backup: bool = True) -> Path | None:
-    """Let ``write(tmp)`` produce the new file, then put it at ``dest`` atomically.
-
-    The temporary file lives in ``dest``'s folder (so ``os.replace`` cannot cross file
-    systems) and is flushed to disk first; with ``backup`` the previous ``dest`` is kept as
-    ``backup_path(dest)``. An existing ``dest`` keeps its permissions; a new one gets those of
-    any new file (0o666 less the umask). Returns the backup's path (None if there was nothing
-    to back up).
-    Raises ``WorkbookLocked`` when Excel/LibreOffice has the file open, ``WorkbookError`` for
-    other failures to write; on any failure ``dest`` is unchanged and the temp file is gone.
-    """
-    dest = Path(dest)
-    locks = lock_files(dest)
-    if locks:
-        raise WorkbookLocked(
-            Problem(
-                dest.name,
-                "Arbeidsboken er åpen i Excel eller LibreOffice. Lagre og lukk den, og prøv "
-                f"igjen. Er den ikke åpen, slett den skjulte filen «{locks[0].name}» i samme "
-                "mappe (den blir liggende igjen hvis Excel krasjet).",
-            )
-        )
-    folder = dest.parent
-    try:
-        tmp = _new_temp_file(folder, dest.suffix)
-    except PermissionError as exc:
-        raise WorkbookError(
-            Problem(dest.name, f"Har ikke skrivetilgang til mappen «{folder}».")
-        ) from exc
-    made_backup: Path | None = None
-    try:
-        write(tmp)
-        with tmp.open("r+b") as fh:
-            os.fsync(fh.fileno())
-        if dest.exists():
-            with contextlib.suppress(OSError):
-                shutil.copymode(dest, tmp)  # keep the user's permissions
-            if backup:
-                made_backup = _make_backup(dest)
-        try:
-            os.replace(tmp, dest)
-        except PermissionError as exc:
-            raise _locked(dest) from exc
-        _fsync_dir(folder)
-    except WorkbookError:
-        _unlink_quietly(tmp)
-        raise
-    except OSError as exc:
-        _unlink_quietly(tmp)
-        raise WorkbookError(
-            Problem(dest.name, f"Kunne ikke lagre arbeidsboken: {exc.strerror or exc}.")
-        ) from exc
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-    return made_backup
-
-
-def _new_temp_file(folder: Path, suffix: str) -> Path:
-    """An empty new file in ``folder`` with the mode any program's new file gets: 0o666 less
-    the umask (and the folder's default ACL), not ``mkstemp``'s private 0o600 — a workbook
-    saved for the first time must be as readable as the user's other files. The name is
-    random, and ``O_EXCL`` makes sure nobody else's file is reused."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    for _ in range(100):
-        path = folder / f"{TEMP_PREFIX}{secrets.token_hex(6)}{suffix}"
-        try:
-            fd = os.open(path, flags, 0o666)
-        except FileExistsError:
-            continue
-        os.close(fd)
-        return path
-    raise FileExistsError(errno.EEXIST, "Fant ikke et ledig navn for en midlertidig fil")
-
-
-def _make_backup(dest: Path) -> Path:
-    """Copy ``dest`` to its backup name atomically; ``dest`` itself stays in place throughout."""
-    target = backup_path(dest)
-    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=dest.suffix, dir=dest.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        tmp.unlink()
-        try:
-            os.link(dest, tmp)  # a hard link costs nothing and is the old bytes exactly
-        except OSError:
-            shutil.copy2(dest, tmp)
-        try:
-            os.replace(tmp, target)
-        except PermissionError as exc:
-            raise _locked(dest, target) from exc
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-    return target
-
-
-def _fsync_dir(folder: Path) -> None:
-    if sys.platform == "win32":
-        return  # directories cannot be opened for fsync on Windows; NTFS journals the rename
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _unlink_quietly(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()
-
-
-def replace_engine_sheets(
-    workbook: Path,
-    scratch: Path,
-    sheet_names: Sequence[str],
-    *,
-    backup: bool = True,
-    position: int | None = None,
-) -> TransplantResult:
-    """Transplant ``sheet_names`` from ``scratch`` into ``workbook`` in place, atomically,
-    keeping the previous version as a backup (see ``save_atomic``)."""
-    results: list[TransplantResult] = []
-
-    def write(tmp: Path) -> None:
-        results.append(transplant_sheets(workbook, scratch, sheet_names, tmp, position=position))
-
-    save_atomic(write, Path(workbook), backup=backup)
-    return results[0]

@@ -647,7 +647,7 @@ def _precheck(path: Path) -> list[Problem]:
         from avregn.workbook import safety
     except ImportError:
         return _file_problems(path)
-    return list(safety.precheck(path)) or _file_problems(path)
+    return [Problem(i.where, i.message) for i in safety.precheck(path)] or _file_problems(path)
 
 
 def _parse_xml(data: bytes) -> Any:

@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 from defusedxml import ElementTree as SafeET
 
-from engine.problems import Problem
+from avregn.xlsx.errors import Issue
 
 MB = 1024 * 1024
 
@@ -62,13 +62,13 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-def precheck(path: Path | str, *, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+def precheck(path: Path | str, *, limits: Limits = DEFAULT_LIMITS) -> list[Issue]:
     """Return the reasons this file must not be opened as a workbook (empty list: go ahead)."""
     path = Path(path)
     where = path.name
 
-    def problem(message: str) -> list[Problem]:
-        return [Problem(where, message)]
+    def problem(message: str) -> list[Issue]:
+        return [Issue(where, message)]
 
     if path.is_dir():  # checked first: Windows reports a folder as PermissionError
         return problem("Dette er en mappe, ikke en fil. Velg selve arbeidsboken (.xlsx).")
@@ -144,16 +144,16 @@ def _mb(n: float) -> str:
 
 def _check_central_directory(
     where: str, infos: list[zipfile.ZipInfo], limits: Limits
-) -> list[Problem]:
+) -> list[Issue]:
     """Checks on the zip's own table of contents: no member is decompressed here."""
     bomb_hint = (
         "Det kan være en ødelagt eller ondsinnet fil (zip-bombe). Åpne den i Excel, fjern det som "
         "ikke trengs og lagre på nytt, eller spør IT om hjelp."
     )
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     if len(infos) > limits.max_members:
         problems.append(
-            Problem(
+            Issue(
                 where,
                 f"Filen består av {len(infos)} deler (grensen er {limits.max_members}). "
                 + bomb_hint,
@@ -163,7 +163,7 @@ def _check_central_directory(
     total = sum(i.file_size for i in infos)
     if total > limits.max_total_uncompressed:
         problems.append(
-            Problem(
+            Issue(
                 where,
                 f"Filen pakkes ut til {_mb(total)} MB, mer enn grensen på "
                 f"{_mb(limits.max_total_uncompressed)} MB. " + bomb_hint,
@@ -173,7 +173,7 @@ def _check_central_directory(
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > limits.ratio_check_min_size and ratio > limits.max_compression_ratio:
             problems.append(
-                Problem(
+                Issue(
                     where,
                     f"Delen «{info.filename}» pakkes ut til {_mb(info.file_size)} MB "
                     f"({_thousands(ratio)} ganger større enn i filen). " + bomb_hint,
@@ -182,22 +182,22 @@ def _check_central_directory(
     names = [i.filename.lower() for i in infos]
     if len(set(names)) != len(names):
         # Two members with one name: different readers pick different ones (a smuggling trick).
-        problems.append(Problem(where, "Filen har flere deler med samme navn. " + bomb_hint))
+        problems.append(Issue(where, "Filen har flere deler med samme navn. " + bomb_hint))
     # Members that share or overlap their data are the "non-recursive" zip bomb.
     by_offset = sorted(infos, key=lambda i: i.header_offset)
     for a, b in itertools.pairwise(by_offset):
         if a.header_offset + a.compress_size > b.header_offset:
-            problems.append(Problem(where, "Filen har delene lagret oppå hverandre. " + bomb_hint))
+            problems.append(Issue(where, "Filen har delene lagret oppå hverandre. " + bomb_hint))
             break
     if any(i.flag_bits & 0x1 for i in infos):
         problems.append(
-            Problem(
+            Issue(
                 where, "Filen er kryptert som zip-fil. Lagre den på nytt fra Excel uten passord."
             )
         )
     if any(i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for i in infos):
         problems.append(
-            Problem(
+            Issue(
                 where,
                 "Filen er pakket med en komprimering Excel ikke bruker. "
                 "Åpne den i Excel og lagre på nytt som .xlsx.",
@@ -210,7 +210,7 @@ def _lower_names(zf: zipfile.ZipFile) -> dict[str, str]:
     return {i.filename.lower(): i.filename for i in zf.infolist()}
 
 
-def _check_format(where: str, zf: zipfile.ZipFile) -> list[Problem]:
+def _check_format(where: str, zf: zipfile.ZipFile) -> list[Issue]:
     """Is this zip a spreadsheetML workbook, and if not, what is it?"""
     names = _lower_names(zf)
     if "[content_types].xml" not in names:
@@ -218,28 +218,28 @@ def _check_format(where: str, zf: zipfile.ZipFile) -> list[Problem]:
             mimetype = zf.read(names["mimetype"])
             if b"opendocument.spreadsheet" in mimetype:
                 return [
-                    Problem(
+                    Issue(
                         where,
                         "Filen er et OpenDocument-regneark (.ods). Åpne den i Excel eller "
                         "LibreOffice og lagre som Excel-arbeidsbok (.xlsx).",
                     )
                 ]
         return [
-            Problem(
+            Issue(
                 where,
                 "Filen er en zip-fil, men ikke en Excel-arbeidsbok (mangler [Content_Types].xml). "
                 "Velg riktig fil.",
             )
         ]
     if "xl/workbook.bin" in names:
-        return [Problem(where, "Filen er i binærformatet .xlsb. " + SAVE_AS_XLSX)]
+        return [Issue(where, "Filen er i binærformatet .xlsb. " + SAVE_AS_XLSX)]
     if "word/document.xml" in names:
-        return [Problem(where, "Filen er et Word-dokument, ikke en Excel-arbeidsbok.")]
+        return [Issue(where, "Filen er et Word-dokument, ikke en Excel-arbeidsbok.")]
     if "ppt/presentation.xml" in names:
-        return [Problem(where, "Filen er en PowerPoint-presentasjon, ikke en Excel-arbeidsbok.")]
+        return [Issue(where, "Filen er en PowerPoint-presentasjon, ikke en Excel-arbeidsbok.")]
     if workbook_part(zf) is None:
         return [
-            Problem(
+            Issue(
                 where,
                 "Filen mangler selve arbeidsboken (xl/workbook.xml) og er trolig skadet. "
                 "Åpne den i Excel; kan Excel reparere den, lagre den på nytt som .xlsx.",
@@ -311,8 +311,8 @@ def _sheet_names_by_part(zf: zipfile.ZipFile) -> dict[str, str]:
     return result
 
 
-def _check_sheet_dimensions(where: str, zf: zipfile.ZipFile, limits: Limits) -> list[Problem]:
-    problems: list[Problem] = []
+def _check_sheet_dimensions(where: str, zf: zipfile.ZipFile, limits: Limits) -> list[Issue]:
+    problems: list[Issue] = []
     sheet_names: dict[str, str] | None = None
     for info in zf.infolist():
         lower = info.filename.lower()
@@ -337,7 +337,7 @@ def _check_sheet_dimensions(where: str, zf: zipfile.ZipFile, limits: Limits) -> 
         name = sheet_names.get(lower, info.filename)
         ref = match.group(0).split(b'"')[1].decode("ascii")
         problems.append(
-            Problem(
+            Issue(
                 where,
                 f"Arket «{name}» har et brukt område på {ref} ({_thousands(cells)} celler), "
                 "altfor stort. Trolig står det noe langt nede eller langt til høyre: "
