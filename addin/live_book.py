@@ -63,11 +63,11 @@ from pathlib import Path
 from typing import Any
 
 from avregn.book import Edits, Rows
-from avregn.workbook.layout import column_letter
 from avregn.workbook.reader import WorkbookInput, read_blocks
 from avregn.workbook.sheet_content import BOLD_STYLES, Cell, CellValue, SheetContent, Style, rgb
 from avregn.workbook.sheet_content import FONT_COLORS as FONT_HEX
 from avregn.workbook.sheet_content import HEADER_FILL as HEADER_COLOR
+from avregn.xlsx.cells import column_letter, parse_cell_ref
 
 MAX_CELL_TEXT = 32_767
 
@@ -81,7 +81,6 @@ FONT_COLORS: dict[Style, tuple[int, int, int]] = {s: rgb(c) for s, c in FONT_HEX
 _SPECIAL_START = tuple("=+-@#'")
 _DIGIT = re.compile(r"\d")
 _BOOLEAN_WORDS = frozenset({"true", "false", "sann", "usann"})
-_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
 def excel_text(text: str) -> str:
@@ -117,16 +116,6 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def _parse_ref(ref: str) -> tuple[int, int]:
-    m = _CELL_REF.match(ref.strip())
-    if m is None:
-        raise ValueError(f"Not a cell reference: {ref!r}")
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
 
 
 def _address(r0: int, c0: int, r1: int, c1: int) -> str:
@@ -238,7 +227,7 @@ class XlwingsBook:
         missing = [name for name in edits if self._sheet(name) is None]
         if missing:
             raise KeyError("Arbeidsboken har ikke arket " + ", ".join(f"«{n}»" for n in missing))
-        planned = [(self._sheet(name), {_parse_ref(ref): v for ref, v in cells.items()})
+        planned = [(self._sheet(name), {parse_cell_ref(ref): v for ref, v in cells.items()})
                    for name, cells in edits.items()]
         for content in staged:
             self._write_content(content)

@@ -110,7 +110,7 @@ def read_account_file(path: Path) -> tuple[list[AccountRow], list[Problem]]:
     """An account file (xlsx) in the seed format; its first sheet, or *Til fordeling*."""
     from python_calamine import CalamineWorkbook
 
-    from avregn.workbook.safety import precheck
+    from avregn.xlsx.safety import precheck
 
     trouble = precheck(path)
     if trouble:
@@ -134,7 +134,7 @@ def write_account_file(accounts: Sequence[Mapping[str, Any]], path: Path, *, dat
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from avregn.workbook.package import set_text
+    from avregn.xlsx.cells import set_text
 
     wb = Workbook()
     ws = wb.active

@@ -136,9 +136,9 @@ class FileBook:
             self.close()
 
     def _writer(self) -> Callable[[Path], None]:
-        from avregn.workbook.cell_edit import set_cell_values
-        from avregn.workbook.package import transplant_sheets
         from avregn.workbook.render_xlsx import build_scratch
+        from avregn.xlsx.cell_edit import set_cell_values
+        from avregn.xlsx.transplant import transplant_sheets
 
         sheets, edits = list(self._sheets), dict(self._edits)
         source = real_path(self.path)

@@ -28,9 +28,10 @@ from fixtures_package import (
 )
 from python_calamine import CalamineWorkbook
 
-from avregn.workbook.package import set_text, transplant_sheets
+from avregn.xlsx.cells import set_text
 from avregn.xlsx.errors import TransplantError, WorkbookError, WorkbookLocked
 from avregn.xlsx.save import backup_path, save_atomic
+from avregn.xlsx.transplant import transplant_sheets
 
 # openpyxl says it drops the target's x14 validation when *it* loads the result; we only read.
 pytestmark = pytest.mark.filterwarnings("ignore:Data Validation extension:UserWarning")

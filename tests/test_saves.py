@@ -72,7 +72,7 @@ def excel_saves(path: Path, data: bytes) -> None:
 
 def another_version(master: bytes, tmp: Path) -> bytes:
     """The workbook as somebody else saved it: one amount changed."""
-    from avregn.workbook.cell_edit import set_cell_values
+    from avregn.xlsx.cell_edit import set_cell_values
 
     src, out = tmp / "src.xlsx", tmp / "out.xlsx"
     src.write_bytes(master)

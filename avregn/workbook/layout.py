@@ -41,6 +41,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from avregn.xlsx.cells import column_letter
 from engine.norwegian import format_number
 
 # Number formats in the en-US form Excel stores (a Norwegian Excel shows 1 234,50 / 31.12.2024).
@@ -127,23 +128,6 @@ class Column:
             if choice.value == code:
                 return choice.label
         return code
-
-
-def column_index(letters: str) -> int:
-    """A → 1, AA → 27 (case-insensitive)."""
-    index = 0
-    for ch in letters.upper():
-        index = index * 26 + ord(ch) - 64
-    return index
-
-
-def column_letter(index: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 @dataclass(frozen=True, slots=True)

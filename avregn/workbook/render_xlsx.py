@@ -1,7 +1,7 @@
 """Renders ``SheetContent`` with openpyxl into a scratch workbook.
 
 The scratch file is never the user's workbook: its sheets are transplanted into the user's
-package part by part (``avregn.workbook.package``), so nothing the user made is lost. Text is
+package part by part (``avregn.xlsx.transplant``), so nothing the user made is lost. Text is
 always written as text — a tenant called ``=HYPERLINK(...)`` stays a name, never a formula.
 """
 
@@ -17,7 +17,6 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from avregn.workbook.package import set_text
 from avregn.workbook.sheet_content import (
     BOLD_STYLES,
     FONT_COLORS,
@@ -26,6 +25,7 @@ from avregn.workbook.sheet_content import (
     SheetContent,
     Style,
 )
+from avregn.xlsx.cells import set_text
 
 HEADER_PATTERN = PatternFill("solid", fgColor=HEADER_FILL)
 THIN = Side(style="thin", color="A6A6A6")

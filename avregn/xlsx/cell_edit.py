@@ -7,11 +7,11 @@ place — never by deleting or rewriting rows, which would shift the user's form
 and comments — and the workbook is never round-tripped through openpyxl (it loses shapes, VBA,
 x14 extensions and every cached formula value; tooling-facts.md).
 
-So this module edits the worksheet XML *as text*, at package level, like ``package.py`` does for
+So this module edits the worksheet XML *as text*, at package level, like ``transplant`` does for
 the engine's own sheets:
 
 * only the worksheet parts of the named sheets change; every other zip member is copied raw
-  (same bytes, member order, timestamps) by ``package._write_package``. ``sharedStrings.xml`` is
+  (same bytes, member order, timestamps) by ``package.write_package``. ``sharedStrings.xml`` is
   never touched: text is written as an inline string. If an overwritten cell held a formula,
   ``xl/calcChain.xml`` goes (with its relationship and content-type override) — Excel rebuilds
   it, while a chain naming a cell without formula makes Excel "repair" the file;
@@ -25,7 +25,7 @@ the engine's own sheets:
   ``<dimension>`` and a row's ``spans`` hint are widened when an edit falls outside them.
 
 Values: text → inline string (a leading ``=`` stays text; control characters are removed and the
-text is cut at 32 767 characters as ``package.set_text`` does; ``""`` clears the cell);
+text is cut at 32 767 characters as ``cells.set_text`` does; ``""`` clears the cell);
 ``int``/``Decimal``/``float`` → a number written in plain notation (a Decimal exactly as it is);
 ``bool`` → a boolean; ``date``/``datetime`` → an Excel serial number in the workbook's date
 system (1900, or 1904 when ``workbookPr date1904`` is set) — the cell's number format decides
@@ -68,45 +68,43 @@ from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import unescape as _unescape
 
-from avregn.workbook.layout import column_index, column_letter
-from avregn.workbook.package import (
-    _ATTRS,
-    _ILLEGAL_CHARS,
+from avregn.xlsx.cells import CELL_REF, cell_ref, column_index, parse_cell_ref
+from avregn.xlsx.cells import parse_range as _parse_range
+from avregn.xlsx.errors import Issue, WorkbookError
+from avregn.xlsx.package import (
     MAIN_NS,
-    MAX_CELL_TEXT,
     REL_NS,
     RT_CALC_CHAIN,
     RT_WORKSHEET,
-    _decode,
-    _get_attr,
-    _Package,
-    _parse,
-    _read_workbook,
-    _remove_elements,
-    _root_prefix,
-    _set_attr,
-    _Sheet,
-    _start_tag,
-    _text,
-    _Workbook,
-    _write_package,
+    Package,
+    SheetEntry,
+    WorkbookParts,
+    read_workbook_parts,
+    write_package,
 )
-from avregn.workbook.safety import precheck
-from avregn.xlsx.errors import Issue, WorkbookError
-from avregn.xlsx.save import save_atomic
+from avregn.xlsx.safety import precheck
+from avregn.xlsx.xmltext import (
+    ATTRS,
+    ILLEGAL_CHARS,
+    MAX_CELL_TEXT,
+    decode,
+    escape_text,
+    get_attr,
+    parse_xml,
+    remove_elements,
+    root_prefix,
+    set_attr,
+    start_tag,
+)
 
 CellValue = str | int | float | Decimal | date | datetime | bool | None
 
 RT_TABLE = REL_NS + "/table"
 RT_PIVOT_TABLE = REL_NS + "/pivotTable"
-MAX_ROW = 1_048_576
-MAX_COL = 16_384
 
 _M = f"{{{MAIN_NS}}}"
-# XML 1.0 cannot hold these at all (package._ILLEGAL_CHARS covers the C0 controls).
+# XML 1.0 cannot hold these at all (xmltext.ILLEGAL_CHARS covers the C0 controls).
 _UNENCODABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
-_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
-_RANGE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?")
 _R_ATTR = re.compile(r"""\sr\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _CELL_DROP_ATTRS = re.compile(r"""\s(?:t|cm|vm)\s*=\s*(?:"[^"]*"|'[^']*')""")
 _F_DROP_ATTRS = re.compile(r"""\s(?:t|si|ref)\s*=\s*(?:"[^"]*"|'[^']*')""")
@@ -126,7 +124,6 @@ class EditResult:
     formulas_overwritten: list[str] = field(default_factory=list)  # "Ark!C7"
     changed_parts: list[str] = field(default_factory=list)
     removed_parts: list[str] = field(default_factory=list)
-    backup: Path | None = None  # set by edit_workbook
     grown_tables: tuple[str, ...] = ()  # "Kostnadslinjer A3:F13": each grown table, new ref
     # Things the user should know that did not stop the edit (a table that could not grow).
     warnings: tuple[Issue, ...] = ()
@@ -135,33 +132,6 @@ class EditResult:
 # --------------------------------------------------------------------------------------------
 # Cell references and values
 # --------------------------------------------------------------------------------------------
-
-
-def _ref(row: int, col: int) -> str:
-    return f"{column_letter(col)}{row}"
-
-
-def parse_cell_ref(ref: str) -> tuple[int, int]:
-    """``"C7"`` (also ``"c7"``, ``"$C$7"``) → ``(7, 3)``; ValueError for anything else."""
-    m = _CELL_REF.fullmatch(ref.strip())
-    if m is None:
-        raise ValueError(f"Not a cell reference: {ref!r}")
-    row, col = int(m.group(2)), column_index(m.group(1))
-    if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
-        raise ValueError(f"Cell reference outside Excel's grid: {ref!r}")
-    return row, col
-
-
-def _parse_range(ref: str) -> tuple[int, int, int, int] | None:
-    """``"A1:C3"`` or ``"B2"`` → (row1, col1, row2, col2); None if unreadable."""
-    m = _RANGE.fullmatch(ref.strip())
-    if m is None:
-        return None
-    r1, c1 = int(m.group(2)), column_index(m.group(1))
-    if m.group(3) is None:
-        return r1, c1, r1, c1
-    r2, c2 = int(m.group(4)), column_index(m.group(3))
-    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +152,7 @@ def _plain_number(d: Decimal) -> str:
 
 
 def _clean_text(value: str) -> str:
-    return _UNENCODABLE.sub("", _ILLEGAL_CHARS.sub("", value))[:MAX_CELL_TEXT]
+    return _UNENCODABLE.sub("", ILLEGAL_CHARS.sub("", value))[:MAX_CELL_TEXT]
 
 
 def _date_serial(value: date, date1904: bool) -> Decimal | None:
@@ -266,16 +236,16 @@ class _SheetEditor:
         edits: dict[int, dict[int, _Value]],
         protected: dict[tuple[int, int], str | None],
     ):
-        self.text, self.encoding = _decode(data)
+        self.text, self.encoding = decode(data)
         self.sheet = sheet
         self.edits = edits
         # Cells that must not change: (row, col) -> the only text allowed there (None: none).
         self.protected = protected
-        self.p = _root_prefix(self.text, "worksheet")
+        self.p = root_prefix(self.text, "worksheet")
         p = re.escape(self.p)
-        self.row_re = _start_tag(self.p, "row")
-        self.cell_re = _start_tag(self.p, "c")
-        self.f_re = re.compile(rf"<{p}f({_ATTRS})\s*(?:/>|>([^<]*)</{p}f>)")
+        self.row_re = start_tag(self.p, "row")
+        self.cell_re = start_tag(self.p, "c")
+        self.f_re = re.compile(rf"<{p}f({ATTRS})\s*(?:/>|>([^<]*)</{p}f>)")
         self.ext_re = re.compile(rf"<{p}extLst[\s>].*?</{p}extLst>", re.S)
         self.cell_close = f"</{self.p}c>"
         self.row_close = f"</{self.p}row>"
@@ -293,15 +263,15 @@ class _SheetEditor:
 
     def run(self) -> bytes:
         text, p = self.text, self.p
-        m = _start_tag(p, "sheetData").search(text)
+        m = start_tag(p, "sheetData").search(text)
         if m is None:
             raise WorkbookError(
                 Issue(self.sheet, "Arket mangler <sheetData>; arbeidsboken er trolig skadet.")
             )
         head = text[: m.start()]
-        for col in _start_tag(p, "col").finditer(head):
-            style = _get_attr(col.group(1), "style")
-            lo, hi = _get_attr(col.group(1), "min"), _get_attr(col.group(1), "max")
+        for col in start_tag(p, "col").finditer(head):
+            style = get_attr(col.group(1), "style")
+            lo, hi = get_attr(col.group(1), "min"), get_attr(col.group(1), "max")
             if style and lo and hi and lo.isdigit() and hi.isdigit():
                 self.col_styles.append((int(lo), int(hi), style))
         self._check_array_formulas()
@@ -333,7 +303,7 @@ class _SheetEditor:
         )
         areas = self.array_areas
         for m in pattern.finditer(self.text):
-            ref = _get_attr(m.group(0), "ref") or ""
+            ref = get_attr(m.group(0), "ref") or ""
             area = _parse_range(ref)
             if area is not None and (area[0], area[1]) != (area[2], area[3]):
                 areas.append((area, ref))
@@ -345,7 +315,7 @@ class _SheetEditor:
                     if c1 <= col <= c2:
                         self.problems.append(
                             Issue(
-                                f"{self.sheet}!{_ref(row, col)}",
+                                f"{self.sheet}!{cell_ref(row, col)}",
                                 f"Cellen er en del av en matriseformel eller datatabell ({ref}) "
                                 "og kan ikke endres alene. Fjern formelen i Excel først.",
                             )
@@ -360,7 +330,7 @@ class _SheetEditor:
                 continue
             self.problems.append(
                 Issue(
-                    f"{self.sheet}!{_ref(row, col)}",
+                    f"{self.sheet}!{cell_ref(row, col)}",
                     "Cellen er en overskrift i en Excel-tabell og kan ikke endres her; "
                     "Excel krever at overskriften er lik kolonnenavnet i tabellen.",
                 )
@@ -404,7 +374,7 @@ class _SheetEditor:
             elif r_text is None:
                 # A row without r: give it one, so rows inserted before it cannot renumber it.
                 out.append(text[pos : m.start()])
-                out.append(_set_attr(m.group(0), "r", str(r)))
+                out.append(set_attr(m.group(0), "r", str(r)))
                 pos = m.end()
             if i == len(rows):
                 # Nothing left to edit: the rest is copied as it is. Rows further down that
@@ -419,8 +389,8 @@ class _SheetEditor:
     # -- one row ------------------------------------------------------------------------------
 
     def _new_cell_style(self, col: int, row_attrs: str | None) -> str | None:
-        if row_attrs is not None and _get_attr(row_attrs, "customFormat") in ("1", "true"):
-            style = _get_attr(row_attrs, "s")
+        if row_attrs is not None and get_attr(row_attrs, "customFormat") in ("1", "true"):
+            style = get_attr(row_attrs, "s")
             if style is not None:
                 return style
         for lo, hi, style in self.col_styles:
@@ -442,7 +412,7 @@ class _SheetEditor:
 
     def _new_cell(self, r: int, col: int, value: _Value, row_attrs: str | None) -> str:
         style = self._new_cell_style(col, row_attrs)
-        attrs = f' r="{_ref(r, col)}"' + (f' s="{style}"' if style is not None else "")
+        attrs = f' r="{cell_ref(r, col)}"' + (f' s="{style}"' if style is not None else "")
         self.cells += 1
         self.touched.append((r, col))
         return self._cell_xml(attrs, value, "")
@@ -454,7 +424,7 @@ class _SheetEditor:
         if value.text is None:
             inner = ""
         elif value.t == "inlineStr":
-            inner = f'<{p}is><{p}t xml:space="preserve">{_text(value.text)}</{p}t></{p}is>'
+            inner = f'<{p}is><{p}t xml:space="preserve">{escape_text(value.text)}</{p}t></{p}is>'
         else:
             inner = f"<{p}v>{value.text}</{p}v>"
         inner += tail
@@ -493,7 +463,7 @@ class _SheetEditor:
                 out.append(self._rewrite_cell(cell, r, value))
 
         if not had_r:
-            row_tag = _set_attr(row_tag, "r", str(r))
+            row_tag = set_attr(row_tag, "r", str(r))
         if new_cols:
             row_tag = _widen_spans(row_tag, min(new_cols), max(new_cols))
         if row_tag.endswith("/>"):
@@ -511,11 +481,11 @@ class _SheetEditor:
             if m is None:
                 break
             attrs = m.group(1)
-            ref = _get_attr(attrs, "r")
+            ref = get_attr(attrs, "r")
             if ref is None:
                 col = prev + 1
             else:
-                cm = _CELL_REF.fullmatch(ref)
+                cm = CELL_REF.fullmatch(ref)
                 if cm is None:
                     raise WorkbookError(
                         Issue(self.sheet, f"Ugyldig cellereferanse «{ref}» i rad {r}.")
@@ -540,18 +510,18 @@ class _SheetEditor:
 
     def _with_r(self, cell: _Cell, r: int) -> str:
         tag = self.text[cell.start : cell.tag_end]
-        return _set_attr(tag, "r", _ref(r, cell.col))
+        return set_attr(tag, "r", cell_ref(r, cell.col))
 
     def _rewrite_cell(self, cell: _Cell, r: int, value: _Value) -> str:
         text = self.text
         inner = "" if cell.empty else text[cell.tag_end : cell.end - len(self.cell_close)]
-        ref = _ref(r, cell.col)
+        ref = cell_ref(r, cell.col)
         f = self.f_re.search(inner)
         if f is not None:
             self.formulas.append(f"{self.sheet}!{ref}")
             f_attrs = f.group(1)
-            if _get_attr(f_attrs, "t") == "shared" and _get_attr(f_attrs, "ref") is not None:
-                si = _get_attr(f_attrs, "si")
+            if get_attr(f_attrs, "t") == "shared" and get_attr(f_attrs, "ref") is not None:
+                si = get_attr(f_attrs, "si")
                 formula = _xml_unescape(f.group(2) or "")
                 if si is not None and formula:
                     self.broken_shared[si] = (formula, ref)
@@ -570,14 +540,14 @@ class _SheetEditor:
         from openpyxl.formula.translate import Translator  # only needed in this rare case
 
         p = re.escape(self.p)
-        pattern = re.compile(rf"(<{p}c({_ATTRS})\s*>)(\s*)<{p}f({_ATTRS})\s*(?:/>|>([^<]*)</{p}f>)")
+        pattern = re.compile(rf"(<{p}c({ATTRS})\s*>)(\s*)<{p}f({ATTRS})\s*(?:/>|>([^<]*)</{p}f>)")
 
         def fix(m: re.Match[str]) -> str:
             f_attrs = m.group(4)
-            si = _get_attr(f_attrs, "si")
-            if _get_attr(f_attrs, "t") != "shared" or si not in self.broken_shared:
+            si = get_attr(f_attrs, "si")
+            if get_attr(f_attrs, "t") != "shared" or si not in self.broken_shared:
                 return m.group(0)
-            ref = _get_attr(m.group(2), "r")
+            ref = get_attr(m.group(2), "r")
             formula, anchor = self.broken_shared[si]
             try:
                 if ref is None:
@@ -592,7 +562,7 @@ class _SheetEditor:
                     )
                 )
                 return m.group(0)
-            new_f = f"<{self.p}f{_F_DROP_ATTRS.sub('', f_attrs)}>{_text(own)}</{self.p}f>"
+            new_f = f"<{self.p}f{_F_DROP_ATTRS.sub('', f_attrs)}>{escape_text(own)}</{self.p}f>"
             self.fragments.append(new_f)
             return m.group(1) + m.group(3) + new_f
 
@@ -606,10 +576,10 @@ class _SheetEditor:
         text = head
         if not self.touched:
             return text
-        m = _start_tag(self.p, "dimension").search(text)
+        m = start_tag(self.p, "dimension").search(text)
         if m is None:
             return text
-        old = _get_attr(m.group(1), "ref") or ""
+        old = get_attr(m.group(1), "ref") or ""
         area = _parse_range(old)
         if area is None:
             return text
@@ -619,8 +589,8 @@ class _SheetEditor:
         new = (min(r1, *rows), min(c1, *cols), max(r2, *rows), max(c2, *cols))
         if new == area:
             return text
-        ref = f"{_ref(new[0], new[1])}:{_ref(new[2], new[3])}"
-        tag = _set_attr(m.group(0), "ref", ref)
+        ref = f"{cell_ref(new[0], new[1])}:{cell_ref(new[2], new[3])}"
+        tag = set_attr(m.group(0), "ref", ref)
         self.fragments.append(tag)
         return text[: m.start()] + tag + text[m.end() :]
 
@@ -631,18 +601,18 @@ class _SheetEditor:
         root = re.search(rf"<{re.escape(self.p)}worksheet\b[^>]*>", self.text)
         decls = "".join(_XMLNS.findall(root.group(0))) if root else ""
         wrapper = f"<avregn-check{decls}>{''.join(self.fragments)}</avregn-check>"
-        _parse(wrapper.encode("utf-8"), self.sheet)
+        parse_xml(wrapper.encode("utf-8"), self.sheet)
 
 
 def _widen_spans(row_tag: str, lo: int, hi: int) -> str:
-    spans = _get_attr(row_tag, "spans")
+    spans = get_attr(row_tag, "spans")
     if spans is None:
         return row_tag
     numbers = [int(n) for n in re.findall(r"\d+", spans)]
     if not numbers:
         return row_tag
     new = f"{min(lo, *numbers)}:{max(hi, *numbers)}"
-    return row_tag if new == spans else _set_attr(row_tag, "spans", new)
+    return row_tag if new == spans else set_attr(row_tag, "spans", new)
 
 
 def _xml_unescape(value: str) -> str:
@@ -652,12 +622,6 @@ def _xml_unescape(value: str) -> str:
 # --------------------------------------------------------------------------------------------
 # The package
 # --------------------------------------------------------------------------------------------
-
-
-def _date1904(pkg: _Package, wb: _Workbook) -> bool:
-    root = _parse(pkg.read(wb.part), wb.part)
-    pr = root.find(f"{_M}workbookPr")
-    return pr is not None and pr.get("date1904") in ("1", "true")
 
 
 @dataclass(frozen=True, slots=True)
@@ -679,14 +643,14 @@ def _count(value: str | None, default: int) -> int:
     return int(value) if value.strip().isdigit() else -1
 
 
-def _sheet_tables(pkg: _Package, sheet_part: str) -> list[_Table]:
+def _sheet_tables(pkg: Package, sheet_part: str) -> list[_Table]:
     """The sheet's Excel tables, in the order of its relationships."""
     tables: list[_Table] = []
     for rel in pkg.rels(sheet_part):
         part = None if rel.type != RT_TABLE or rel.external else pkg.find(rel.part)
         if part is None:
             continue
-        root = _parse(pkg.read(part), part)
+        root = parse_xml(pkg.read(part), part)
         area = _parse_range(root.get("ref", ""))
         if area is None:
             continue
@@ -725,7 +689,7 @@ _Area = tuple[int, int, int, int]
 
 
 def _area_ref(area: _Area) -> str:
-    return f"{_ref(area[0], area[1])}:{_ref(area[2], area[3])}"
+    return f"{cell_ref(area[0], area[1])}:{cell_ref(area[2], area[3])}"
 
 
 def _overlaps(a: _Area, b: _Area) -> bool:
@@ -746,7 +710,7 @@ def _rows_below(table: _Table, rows: dict[int, dict[int, _Value]]) -> int:
 
 
 def _obstacles(
-    pkg: _Package, sheet_part: str, editor: _SheetEditor, tables: list[_Table]
+    pkg: Package, sheet_part: str, editor: _SheetEditor, tables: list[_Table]
 ) -> list[tuple[_Area, str]]:
     """What a table may not grow into, with how to name it to the user."""
     found: list[tuple[_Area, str]] = [
@@ -754,9 +718,9 @@ def _obstacles(
     ]
     found += [(area, f"en matriseformel ({ref})") for area, ref in editor.array_areas]
     p = re.escape(editor.p)
-    pattern = re.compile(rf"<{p}(mergeCell|autoFilter)({_ATTRS})\s*/?>")
+    pattern = re.compile(rf"<{p}(mergeCell|autoFilter)({ATTRS})\s*/?>")
     for m in pattern.finditer(editor.text):
-        ref = _get_attr(m.group(2), "ref") or ""
+        ref = get_attr(m.group(2), "ref") or ""
         area = _parse_range(ref)
         if area is None:
             continue
@@ -766,7 +730,7 @@ def _obstacles(
         part = None if rel.type != RT_PIVOT_TABLE or rel.external else pkg.find(rel.part)
         if part is None:
             continue
-        root = _parse(pkg.read(part), part)
+        root = parse_xml(pkg.read(part), part)
         location = root.find(f"{_M}location")
         ref = location.get("ref", "") if location is not None else ""
         area = _parse_range(ref)
@@ -777,19 +741,19 @@ def _obstacles(
 
 def _move_end_row(tag: str, old_last: int, new_last: int) -> str:
     """``tag`` with its ``ref`` ending at ``new_last`` if it ended at ``old_last``."""
-    ref = _get_attr(tag, "ref")
+    ref = get_attr(tag, "ref")
     area = _parse_range(ref) if ref else None
     if area is None or area[2] != old_last:
         return tag
-    return _set_attr(tag, "ref", _area_ref((area[0], area[1], new_last, area[3])))
+    return set_attr(tag, "ref", _area_ref((area[0], area[1], new_last, area[3])))
 
 
 def _grown_table_part(data: bytes, table: _Table, new_last: int) -> bytes:
     """The table part with the ``ref`` of ``<table>``, its ``<autoFilter>`` and ``<sortState>``
     moved down to ``new_last``; every other byte as it was."""
-    text, encoding = _decode(data)
-    p = _root_prefix(text, "table")
-    m = _start_tag(p, "table").search(text)
+    text, encoding = decode(data)
+    p = root_prefix(text, "table")
+    m = start_tag(p, "table").search(text)
     if m is None:
         raise WorkbookError(
             Issue(table.part, "Fant ikke <table> i tabelldelen; filen er skadet.")
@@ -800,16 +764,16 @@ def _grown_table_part(data: bytes, table: _Table, new_last: int) -> bytes:
     columns = re.compile(rf"<{re.escape(p)}tableColumns[\s/>]").search(text, m.end())
     stop = columns.start() if columns is not None else len(text)
     head = text[m.end() : stop]
-    head = _start_tag(p, "autoFilter").sub(
+    head = start_tag(p, "autoFilter").sub(
         lambda f: _move_end_row(f.group(0), old_last, new_last), head, count=1
     )
-    head = _start_tag(p, "sortState").sub(
+    head = start_tag(p, "sortState").sub(
         lambda f: _move_end_row(f.group(0), old_last, new_last), head
     )
     new = (text[: m.start()] + tag + head + text[stop:]).encode(encoding)
-    root = _parse(new, table.part)
+    root = parse_xml(new, table.part)
     expected = _area_ref((*table.area[:2], new_last, table.area[3]))
-    if root.get("ref") != expected:  # e.g. a ref spelled in a way _set_attr did not find
+    if root.get("ref") != expected:  # e.g. a ref spelled in a way set_attr did not find
         raise WorkbookError(
             Issue(table.part, f"Kunne ikke utvide tabellen «{table.name}»; filen er uvanlig.")
         )
@@ -817,8 +781,8 @@ def _grown_table_part(data: bytes, table: _Table, new_last: int) -> bytes:
 
 
 def _grow_tables(
-    pkg: _Package,
-    sheet: _Sheet,
+    pkg: Package,
+    sheet: SheetEntry,
     sheet_part: str,
     editor: _SheetEditor,
     tables: list[_Table],
@@ -875,8 +839,8 @@ def _grow_tables(
 
 
 def _sheets_by_name(
-    pkg: _Package, wb: _Workbook, wanted: Mapping[str, tuple[str, object]]
-) -> dict[str, _Sheet]:
+    pkg: Package, wb: WorkbookParts, wanted: Mapping[str, tuple[str, object]]
+) -> dict[str, SheetEntry]:
     """The workbook's sheets by casefolded name; WorkbookError naming every missing one."""
     by_name = {s.name.casefold(): s for s in wb.sheets}
     missing = [given for key, (given, _) in wanted.items() if key not in by_name]
@@ -920,34 +884,34 @@ def set_cell_values(
     module docstring); ``EditResult.grown_tables`` says which grew, ``warnings`` which could not.
     Raises ``WorkbookError`` (Norwegian problems) for a missing sheet, a refused cell or a value
     Excel cannot hold, before anything is written; ValueError/TypeError for malformed
-    arguments. ``out`` must differ from ``target``; ``edit_workbook`` edits in place.
+    arguments. ``out`` must differ from ``target``; ``save.save_atomic`` puts it in place.
     """
     target, out = Path(target), Path(out)
     if out.resolve() == target.resolve():
-        raise ValueError("out must not be the target itself; use edit_workbook")
+        raise ValueError("out must not be the target itself; use save_atomic")
     wanted = _normalise(edits)
     problems = precheck(target)
     if problems:
         raise WorkbookError(problems)
     with zipfile.ZipFile(target) as zf:
-        pkg = _Package(zf, target.name)
+        pkg = Package(zf, target.name)
         return _edit_package(pkg, wanted, out, grow_tables=grow_tables)
 
 
 def _edit_package(
-    pkg: _Package,
+    pkg: Package,
     wanted: dict[str, tuple[str, dict[tuple[int, int], CellValue]]],
     out: Path,
     *,
     grow_tables: bool,
 ) -> EditResult:
-    wb = _read_workbook(pkg)
+    wb = read_workbook_parts(pkg)
     by_name = _sheets_by_name(pkg, wb, wanted)
-    date1904 = _date1904(pkg, wb)
+    date1904 = wb.date1904
     result = EditResult()
     changed: dict[str, bytes] = {}
     problems: list[Issue] = []
-    plans: list[tuple[_Sheet, dict[int, dict[int, _Value]]]] = []
+    plans: list[tuple[SheetEntry, dict[int, dict[int, _Value]]]] = []
     for key, (_, cells) in wanted.items():
         sheet = by_name[key]
         if sheet.rel_type != RT_WORKSHEET or sheet.part is None or pkg.find(sheet.part) is None:
@@ -958,7 +922,7 @@ def _edit_package(
         rows: dict[int, dict[int, _Value]] = {}
         for (row, col), value in sorted(cells.items()):
             try:
-                encoded = _encode(value, date1904, f"{sheet.name}!{_ref(row, col)}")
+                encoded = _encode(value, date1904, f"{sheet.name}!{cell_ref(row, col)}")
             except WorkbookError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -989,63 +953,32 @@ def _edit_package(
     if result.formulas_overwritten and calc_rel is not None:
         rels_name = pkg.rels_name(wb.part)
         if rels_name is not None:
-            text, enc = _decode(pkg.read(rels_name))
-            text = _remove_elements(text, "Relationships", "Relationship", "Id", {calc_rel.id})
-            _parse(text.encode(enc), rels_name)
+            text, enc = decode(pkg.read(rels_name))
+            text = remove_elements(text, "Relationships", "Relationship", "Id", {calc_rel.id})
+            parse_xml(text.encode(enc), rels_name)
             changed[rels_name] = text.encode(enc)
         calc_part = pkg.find(calc_rel.part)
         if calc_part is not None:
             removed.add(calc_part)
             ct_name = pkg.find("[Content_Types].xml") or "[Content_Types].xml"
             raw = pkg.read(ct_name)
-            text, enc = _decode(raw)
-            text = _remove_elements(
+            text, enc = decode(raw)
+            text = remove_elements(
                 text, "Types", "Override", "PartName", {"/" + calc_part}, casefold=True
             )
             if text.encode(enc) != raw:
-                _parse(text.encode(enc), ct_name)
+                parse_xml(text.encode(enc), ct_name)
                 changed[ct_name] = text.encode(enc)
 
-    _write_package(pkg, out, changed, [], removed)
+    write_package(pkg, out, changed, [], removed)
     result.changed_parts = sorted(changed)
     result.removed_parts = sorted(removed)
     return result
 
 
-def edit_workbook(
-    workbook: Path,
-    edits: Mapping[str, Mapping[str, CellValue]],
-    *,
-    backup: bool = True,
-    grow_tables: bool = True,
-) -> EditResult:
-    """``set_cell_values`` on ``workbook`` in place, atomically, keeping the previous version
-    as ``<name>.forrige.<ext>`` (see ``package.save_atomic``). Raises ``WorkbookLocked`` while
-    Excel or LibreOffice has the workbook open. With no cells to edit, nothing is written."""
-    workbook = Path(workbook)
-    if not any(edits.values()):
-        wanted = _normalise(edits)
-        problems = precheck(workbook)
-        if problems:
-            raise WorkbookError(problems)
-        with zipfile.ZipFile(workbook) as zf:
-            pkg = _Package(zf, workbook.name)
-            by_name = _sheets_by_name(pkg, _read_workbook(pkg), wanted)
-        return EditResult(sheets=[by_name[key].name for key in wanted])
-    results: list[EditResult] = []
-
-    def write(tmp: Path) -> None:
-        results.append(set_cell_values(workbook, tmp, edits, grow_tables=grow_tables))
-
-    made = save_atomic(write, workbook, backup=backup)
-    results[0].backup = made
-    return results[0]
-
-
 __all__ = [
     "CellValue",
     "EditResult",
-    "edit_workbook",
     "parse_cell_ref",
     "set_cell_values",
 ]

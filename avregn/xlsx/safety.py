@@ -13,18 +13,14 @@ constants so they are easy to find, and a ``Limits`` value lets a caller (or a t
 from __future__ import annotations
 
 import itertools
-import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
 
-from defusedxml import ElementTree as SafeET
-
+from avregn.xlsx.cells import column_index
 from avregn.xlsx.errors import Issue
-
-MB = 1024 * 1024
+from avregn.xlsx.package import MB, sheet_parts, workbook_part
 
 # A settlement workbook with thousands of rows is a few MB of XML. 200 MB unpacked is far above
 # anything legitimate here and well below where openpyxl runs out of memory (~300 MB of XML).
@@ -42,10 +38,6 @@ DIMENSION_PEEK_BYTES = 16 * 1024
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
-
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 SAVE_AS_XLSX = "Åpne den i Excel og velg Fil → Lagre som → Excel-arbeidsbok (.xlsx)."
 
@@ -248,67 +240,18 @@ def _check_format(where: str, zf: zipfile.ZipFile) -> list[Issue]:
     return []
 
 
-def workbook_part(zf: zipfile.ZipFile) -> str | None:
-    """Name of the workbook part (normally ``xl/workbook.xml``), found as Excel finds it."""
-    names = _lower_names(zf)
-    if "xl/workbook.xml" in names:
-        return names["xl/workbook.xml"]
-    # Other writers may name it differently; the package's root relationships say which it is.
-    rels = names.get("_rels/.rels")
-    if rels is None or zf.getinfo(rels).file_size > MB:
-        return None
-    try:
-        root = SafeET.fromstring(zf.read(rels))
-    except Exception:
-        return None
-    for rel in root.iter(f"{{{PKG_REL_NS}}}Relationship"):
-        if rel.get("Type", "").endswith("/officeDocument") and rel.get("TargetMode") != "External":
-            target = unquote(rel.get("Target", "")).lstrip("/")
-            target = posixpath.normpath(target)
-            if target.lower() in names:
-                return names[target.lower()]
-    return None
-
-
 _DIMENSION_RE = re.compile(
     rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\""
 )
 _SHEET_DATA_RE = re.compile(rb"<(?:\w+:)?sheetData\b")
 
 
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n
-
-
 def _sheet_names_by_part(zf: zipfile.ZipFile) -> dict[str, str]:
     """Map worksheet part name (lower case) to its sheet name, for messages; {} if unsure."""
-    wb = workbook_part(zf)
-    if wb is None:
+    parts = sheet_parts(zf)
+    if parts is None:
         return {}
-    names = _lower_names(zf)
-    folder, base = posixpath.split(wb)
-    rels_name = posixpath.join(folder, "_rels", base + ".rels").lower()
-    if rels_name not in names:
-        return {}
-    try:
-        wb_root = SafeET.fromstring(zf.read(wb))
-        rels_root = SafeET.fromstring(zf.read(names[rels_name]))
-    except Exception:
-        return {}
-    targets: dict[str, str] = {}
-    for rel in rels_root.iter(f"{{{PKG_REL_NS}}}Relationship"):
-        target = unquote(rel.get("Target", ""))
-        part = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-        targets[rel.get("Id", "")] = posixpath.normpath(part).lower()
-    result: dict[str, str] = {}
-    for sheet in wb_root.iter(f"{{{MAIN_NS}}}sheet"):
-        rid = sheet.get(f"{{{REL_NS}}}id", "")
-        if rid in targets:
-            result[targets[rid]] = sheet.get("name", "")
-    return result
+    return {s.part.lower(): s.name for s in parts.sheets if s.part}
 
 
 def _check_sheet_dimensions(where: str, zf: zipfile.ZipFile, limits: Limits) -> list[Issue]:
@@ -327,8 +270,10 @@ def _check_sheet_dimensions(where: str, zf: zipfile.ZipFile, limits: Limits) -> 
         if data_at is not None and data_at.start() < match.start():
             continue  # not the sheet's own <dimension> (it must come before <sheetData>)
         c1, r1, c2, r2 = match.groups()
-        first_col, first_row = _col_number(c1), int(r1)
-        last_col, last_row = (_col_number(c2), int(r2)) if c2 and r2 else (first_col, first_row)
+        first_col, first_row = column_index(c1.decode()), int(r1)
+        last_col, last_row = (
+            (column_index(c2.decode()), int(r2)) if c2 and r2 else (first_col, first_row)
+        )
         cells = (abs(last_row - first_row) + 1) * (abs(last_col - first_col) + 1)
         if cells <= limits.max_sheet_cells:
             continue
