@@ -236,6 +236,8 @@ def test_mode_and_group_are_kept(book: Path) -> None:
     assert actions.beregn(FileBook(book), now=NOW).ok
     st = book.stat()
     assert st.st_gid == groups[0] and (st.st_mode & 0o777) == 0o660
+    # Whoever may write the workbook may take its lock (the umask does not shut them out).
+    assert (lock_path(book).stat().st_mode & 0o777) == 0o660
 
 
 @POSIX

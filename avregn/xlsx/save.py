@@ -227,11 +227,21 @@ if hasattr(os, "register_at_fork"):  # a forked child holds no lock of its paren
     os.register_at_fork(after_in_child=_LOCKS.clear)
 
 
+def _lock_mode(real: Path) -> int:
+    """Whoever may write the workbook may take its lock: the lock file gets the workbook's
+    read/write bits (the umask would otherwise shut a group or colleague out of a shared
+    folder's lock, and with it out of the workbook)."""
+    try:
+        return (stat.S_IMODE(os.stat(real).st_mode) & 0o666) | 0o600
+    except OSError:
+        return 0o644
+
+
 def _file_lock(real: Path) -> FileLock:
     key = os.path.normcase(str(lock_path(real)))
     with _LOCKS_GUARD:
         if key not in _LOCKS:
-            _LOCKS[key] = FileLock(key, preserve_lock_file=True)
+            _LOCKS[key] = FileLock(key, mode=_lock_mode(real), preserve_lock_file=True)
         return _LOCKS[key]
 
 
@@ -248,8 +258,9 @@ def _busy(real: Path, timeout: float) -> WorkbookBusy:
 class WriterLock:
     """The exclusive lock of one workbook, held from the first read to the end of the save.
 
-    If the lock file cannot be made (a folder this user may only read), nothing can be saved
-    there either: the lock is skipped, and the save says why it cannot write.
+    If the lock file cannot be made or opened (a folder this user may only read, a lock file
+    another user made without write access for us), the lock is skipped: a save there fails
+    and says why, or is still guarded by the identity check.
     """
 
     def __init__(self, path: Path | str, *, timeout: float | None = None):
