@@ -58,6 +58,7 @@ validations are left as they are.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import zipfile
@@ -83,6 +84,8 @@ from avregn.xlsx.package import (
     write_package,
 )
 from avregn.xlsx.safety import precheck
+from avregn.xlsx.tables import Area, TablePart, area_ref, sheet_tables, table_headers
+from avregn.xlsx.tables import grow_tables as grow_table_parts
 from avregn.xlsx.xmltext import (
     ATTRS,
     ILLEGAL_CHARS,
@@ -99,7 +102,6 @@ from avregn.xlsx.xmltext import (
 
 CellValue = str | int | float | Decimal | date | datetime | bool | None
 
-RT_TABLE = REL_NS + "/table"
 RT_PIVOT_TABLE = REL_NS + "/pivotTable"
 
 _M = f"{{{MAIN_NS}}}"
@@ -619,102 +621,12 @@ def _xml_unescape(value: str) -> str:
     return _unescape(value, {"&quot;": '"', "&apos;": "'"}) if "&" in value else value
 
 
-# --------------------------------------------------------------------------------------------
-# The package
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Table:
-    """An Excel table on a sheet, as its part says."""
-
-    part: str  # zip member name
-    name: str  # displayName: the name formulas use
-    area: tuple[int, int, int, int]
-    header_rows: int
-    totals_rows: int  # -1: unreadable (treated as "has one")
-    table_type: str
-    columns: tuple[str | None, ...]
-
-
-def _count(value: str | None, default: int) -> int:
-    if value is None:
-        return default
-    return int(value) if value.strip().isdigit() else -1
-
-
-def _sheet_tables(pkg: Package, sheet_part: str) -> list[_Table]:
-    """The sheet's Excel tables, in the order of its relationships."""
-    tables: list[_Table] = []
-    for rel in pkg.rels(sheet_part):
-        part = None if rel.type != RT_TABLE or rel.external else pkg.find(rel.part)
-        if part is None:
-            continue
-        root = parse_xml(pkg.read(part), part)
-        area = _parse_range(root.get("ref", ""))
-        if area is None:
-            continue
-        tables.append(
-            _Table(
-                part=part,
-                name=root.get("displayName") or root.get("name") or part,
-                area=area,
-                header_rows=_count(root.get("headerRowCount"), 1),
-                totals_rows=_count(root.get("totalsRowCount"), 0),
-                table_type=root.get("tableType", "worksheet"),
-                columns=tuple(c.get("name") for c in root.iter(f"{_M}tableColumn")),
-            )
-        )
-    return tables
-
-
-def _table_headers(tables: list[_Table]) -> dict[tuple[int, int], str | None]:
-    """Header cells of the sheet's Excel tables → the column name Excel expects there."""
-    headers: dict[tuple[int, int], str | None] = {}
-    for table in tables:
-        if table.header_rows == 0:
-            continue
-        r1, c1, _, c2 = table.area
-        names = table.columns
-        for col in range(c1, c2 + 1):
-            headers[(r1, col)] = names[col - c1] if col - c1 < len(names) else None
-    return headers
-
-
-# --------------------------------------------------------------------------------------------
-# Growing tables down over rows written right below them
-# --------------------------------------------------------------------------------------------
-
-_Area = tuple[int, int, int, int]
-
-
-def _area_ref(area: _Area) -> str:
-    return f"{cell_ref(area[0], area[1])}:{cell_ref(area[2], area[3])}"
-
-
-def _overlaps(a: _Area, b: _Area) -> bool:
-    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
-
-
-def _rows_below(table: _Table, rows: dict[int, dict[int, _Value]]) -> int:
-    """The last row of the block of rows right below ``table`` that get a value in its
-    columns (the table's own last row if the row below gets none)."""
-    _, c1, last, c2 = table.area
-    while True:
-        cells = rows.get(last + 1)
-        if not cells or not any(
-            c1 <= col <= c2 and value.text is not None for col, value in cells.items()
-        ):
-            return last
-        last += 1
-
-
 def _obstacles(
-    pkg: Package, sheet_part: str, editor: _SheetEditor, tables: list[_Table]
-) -> list[tuple[_Area, str]]:
+    pkg: Package, sheet_part: str, editor: _SheetEditor, tables: list[TablePart]
+) -> list[tuple[Area, str]]:
     """What a table may not grow into, with how to name it to the user."""
-    found: list[tuple[_Area, str]] = [
-        (t.area, f"tabellen «{t.name}» ({_area_ref(t.area)})") for t in tables
+    found: list[tuple[Area, str]] = [
+        (t.area, f"tabellen «{t.name}» ({area_ref(t.area)})") for t in tables
     ]
     found += [(area, f"en matriseformel ({ref})") for area, ref in editor.array_areas]
     p = re.escape(editor.p)
@@ -737,105 +649,6 @@ def _obstacles(
         if area is not None:
             found.append((area, f"pivottabellen «{root.get('name', '')}» ({ref})"))
     return found
-
-
-def _move_end_row(tag: str, old_last: int, new_last: int) -> str:
-    """``tag`` with its ``ref`` ending at ``new_last`` if it ended at ``old_last``."""
-    ref = get_attr(tag, "ref")
-    area = _parse_range(ref) if ref else None
-    if area is None or area[2] != old_last:
-        return tag
-    return set_attr(tag, "ref", _area_ref((area[0], area[1], new_last, area[3])))
-
-
-def _grown_table_part(data: bytes, table: _Table, new_last: int) -> bytes:
-    """The table part with the ``ref`` of ``<table>``, its ``<autoFilter>`` and ``<sortState>``
-    moved down to ``new_last``; every other byte as it was."""
-    text, encoding = decode(data)
-    p = root_prefix(text, "table")
-    m = start_tag(p, "table").search(text)
-    if m is None:
-        raise WorkbookError(
-            Issue(table.part, "Fant ikke <table> i tabelldelen; filen er skadet.")
-        )
-    old_last = table.area[2]
-    tag = _move_end_row(m.group(0), old_last, new_last)
-    # autoFilter and sortState come before tableColumns; sortState may sit in the autoFilter.
-    columns = re.compile(rf"<{re.escape(p)}tableColumns[\s/>]").search(text, m.end())
-    stop = columns.start() if columns is not None else len(text)
-    head = text[m.end() : stop]
-    head = start_tag(p, "autoFilter").sub(
-        lambda f: _move_end_row(f.group(0), old_last, new_last), head, count=1
-    )
-    head = start_tag(p, "sortState").sub(
-        lambda f: _move_end_row(f.group(0), old_last, new_last), head
-    )
-    new = (text[: m.start()] + tag + head + text[stop:]).encode(encoding)
-    root = parse_xml(new, table.part)
-    expected = _area_ref((*table.area[:2], new_last, table.area[3]))
-    if root.get("ref") != expected:  # e.g. a ref spelled in a way set_attr did not find
-        raise WorkbookError(
-            Issue(table.part, f"Kunne ikke utvide tabellen «{table.name}»; filen er uvanlig.")
-        )
-    return new
-
-
-def _grow_tables(
-    pkg: Package,
-    sheet: SheetEntry,
-    sheet_part: str,
-    editor: _SheetEditor,
-    tables: list[_Table],
-) -> tuple[dict[str, bytes], list[str], list[Issue]]:
-    """New table parts for the tables that take in rows written right below them, what grew
-    ("Kostnadslinjer A3:F13") and warnings for those that could not."""
-    changed: dict[str, bytes] = {}
-    grown: list[str] = []
-    warnings: list[Issue] = []
-    obstacles: list[tuple[_Area, str]] | None = None
-    for table in tables:
-        r1, c1, r2, c2 = table.area
-        last = _rows_below(table, editor.edits)
-        if last == r2:
-            continue
-        below = (r2 + 1, c1, last, c2)
-        where = f"{sheet.name}!{_area_ref(below)}"
-        if table.totals_rows != 0:
-            # Excel puts new rows above the totals row; we would have to move cells for that.
-            warnings.append(
-                Issue(
-                    where,
-                    f"Tabellen «{table.name}» har en summeringsrad, så radene under den ble ikke "
-                    "en del av tabellen. Flytt dem inn over summeringsraden i Excel om de skal "
-                    "være med.",
-                )
-            )
-            continue
-        if table.table_type != "worksheet":
-            warnings.append(
-                Issue(
-                    where,
-                    f"Tabellen «{table.name}» er koblet til en spørring eller XML-kilde og ble "
-                    "ikke utvidet over radene under den.",
-                )
-            )
-            continue
-        if obstacles is None:
-            obstacles = _obstacles(pkg, sheet_part, editor, tables)
-        blocking = [what for area, what in obstacles if _overlaps(area, below)]
-        if blocking:
-            warnings.append(
-                Issue(
-                    where,
-                    f"Tabellen «{table.name}» ble ikke utvidet over radene under den, fordi den "
-                    f"da ville overlappe {blocking[0]}. Utvid tabellen i Excel om de skal være "
-                    "med.",
-                )
-            )
-            continue
-        changed[table.part] = _grown_table_part(pkg.read(table.part), table, last)
-        grown.append(f"{table.name} {_area_ref((r1, c1, last, c2))}")
-    return changed, grown, warnings
 
 
 def _sheets_by_name(
@@ -937,13 +750,20 @@ def _edit_package(
             continue
         assert sheet.part is not None
         part = pkg.find(sheet.part) or sheet.part
-        tables = _sheet_tables(pkg, part)
-        editor = _SheetEditor(pkg.read(part), sheet.name, rows, _table_headers(tables))
+        tables = sheet_tables(pkg, part)
+        editor = _SheetEditor(pkg.read(part), sheet.name, rows, table_headers(tables))
         changed[part] = editor.run()
         result.cells += editor.cells
         result.formulas_overwritten += editor.formulas
         if grow_tables and tables:
-            parts, grown, warnings = _grow_tables(pkg, sheet, part, editor, tables)
+            filled = {
+                r: {c for c, v in cells.items() if v.text is not None}
+                for r, cells in editor.edits.items()
+            }
+            parts, grown, warnings = grow_table_parts(
+                pkg, sheet.name, tables, filled, functools.partial(
+                    _obstacles, pkg, part, editor, tables)
+            )
             changed.update(parts)
             result.grown_tables += tuple(grown)
             result.warnings += tuple(warnings)
