@@ -69,10 +69,15 @@ def _problems(issues: Sequence[Issue]) -> list[Problem]:
 def _output_refused(dest: Path, *, overwrite: bool, book: BookPort) -> Outcome | None:
     """A new file's path that cannot be used: a folder, a missing folder, an existing file
     (unless ``overwrite``), or the workbook itself (always)."""
-    issues = check_output(dest, overwrite=overwrite, protected=[book.path])
+    return _refused_output(dest, check_output(dest, overwrite=overwrite, protected=[book.path]))
+
+
+def _refused_output(dest: Path, issues: Sequence[Issue]) -> Outcome | None:
+    """The problems are about the output file, and say so (``source``)."""
     if not issues:
         return None
-    return _failed("Ingenting er skrevet.", _problems(issues))
+    return Outcome(False, "Ingenting er skrevet.",
+                   tuple(Problem("", i.message) for i in issues), source=dest)
 
 
 P = ParamSpec("P")
@@ -528,9 +533,9 @@ def write_template(dest: Path, *, overwrite: bool = False) -> Outcome:
     file is replaced only with ``overwrite``."""
     from avregn.workbook.template import template_bytes
 
-    issues = check_output(dest, overwrite=overwrite)
-    if issues:
-        return _failed("Ingenting er skrevet.", _problems(issues))
+    refused = _refused_output(dest, check_output(dest, overwrite=overwrite))
+    if refused:
+        return refused
     data = template_bytes()
 
     def write(tmp: Path) -> None:
@@ -539,5 +544,5 @@ def write_template(dest: Path, *, overwrite: bool = False) -> Outcome:
     try:
         save_atomic(write, dest, backup=False, overwrite=overwrite, lock=False)
     except WorkbookError as exc:
-        return _failed("Ingenting er skrevet.", _problems(exc.problems))
+        return _refused_output(dest, exc.problems) or _failed("Ingenting er skrevet.", [])
     return Outcome(True, f"Skrevet: {dest}", written=(dest,))
