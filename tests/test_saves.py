@@ -313,6 +313,43 @@ def test_backup_rotates_only_after_the_new_file_is_in_place(book: Path, monkeypa
     assert leftovers(book.parent) == []
 
 
+def test_a_full_disk_changes_nothing(book: Path, monkeypatch) -> None:
+    import errno
+
+    import avregn.workbook.render_xlsx as render
+
+    backup_path(book).write_bytes(b"older backup")
+    before = book.read_bytes()
+
+    def disk_full(contents, path):
+        path.write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(render, "build_scratch", disk_full)
+    outcome = actions.beregn(FileBook(book), now=NOW)
+    assert not outcome.ok and "No space left" in outcome.problems[0].message
+    assert book.read_bytes() == before
+    assert backup_path(book).read_bytes() == b"older backup"
+    assert leftovers(book.parent) == []
+
+
+def test_a_backup_that_cannot_be_replaced_does_not_undo_the_save(book: Path,
+                                                                 monkeypatch) -> None:
+    backup_path(book).write_bytes(b"older backup")
+    real_replace = os.replace
+
+    def replace(src, dst):  # Windows: the backup is open in Excel
+        if Path(dst) == backup_path(book):
+            raise PermissionError(13, "The process cannot access the file")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert actions.set_do_not_invoice(FileBook(book), "1001-1", True).ok
+    assert read_workbook(book).data["contract_objects"][0]["do_not_invoice"]
+    assert backup_path(book).read_bytes() == b"older backup"
+    assert leftovers(book.parent) == []
+
+
 def test_stale_temp_files_of_a_killed_run_are_removed(book: Path) -> None:
     ours = [book.with_name(f"~avregn-0123456789ab-{book.name}"),
             book.with_name(f"~avregn-ba9876543210-{book.name}")]

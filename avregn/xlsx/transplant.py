@@ -34,10 +34,8 @@ and LibreOffice ignore it and rewrite it on save) and defined names of the scrat
 them (a table, a chart, comments) goes with the old sheet, and formulas elsewhere that pointed
 into such a table break as they would if the user deleted it.
 
-Styles: the scratch book's default look (cellXfs 0, font 0, fill 0/1, border 0) maps to the
-user's defaults, so unstyled engine cells look like the user's other cells; fonts that leave
-name or size open (openpyxl's ``Font(bold=True)``) take them from the user's default font.
-Appended elements are deduplicated by content, so recalculating adds no new styles.
+Styles are merged by ``styles.StyleMerger`` (the user's defaults stay the defaults; appended
+elements are deduplicated, so recalculating adds no new styles).
 """
 
 from __future__ import annotations
