@@ -157,7 +157,7 @@ def write_account_file(accounts: Sequence[Mapping[str, Any]], path: Path, *, dat
     ws.column_dimensions["A"].width = 10
     ws.column_dimensions["B"].width = 32
     ws.column_dimensions["C"].width = 16
-    save_atomic(lambda tmp: wb.save(tmp), path, backup=False, overwrite=overwrite, lock=False)
+    save_atomic(lambda tmp: wb.save(tmp), path, backup=False, overwrite=overwrite)
     return path
 
 

@@ -542,7 +542,7 @@ def write_template(dest: Path, *, overwrite: bool = False) -> Outcome:
         tmp.write_bytes(data)
 
     try:
-        save_atomic(write, dest, backup=False, overwrite=overwrite, lock=False)
+        save_atomic(write, dest, backup=False, overwrite=overwrite)
     except WorkbookError as exc:
         return _refused_output(dest, exc.problems) or _failed("Ingenting er skrevet.", [])
     return Outcome(True, f"Skrevet: {dest}", written=(dest,))

@@ -361,6 +361,12 @@ def test_stale_temp_files_of_a_killed_run_are_removed(book: Path) -> None:
     assert actions.beregn(FileBook(book), now=NOW).ok
     assert not any(p.exists() for p in ours)
     assert all(p.exists() for p in others)
+    # Outputs too: what a killed export left beside its file goes with the next export.
+    export = book.with_name("konti.xlsx")
+    stale = book.with_name(f"~avregn-0123456789ab-{export.name}")
+    stale.write_bytes(b"half an export")
+    assert actions.export_accounts(FileBook(book), export, today=NOW).ok
+    assert not stale.exists()
 
 
 @POSIX

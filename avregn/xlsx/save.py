@@ -245,6 +245,15 @@ def _file_lock(real: Path) -> FileLock:
         return _LOCKS[key]
 
 
+def _hide(path: Path) -> None:
+    """Windows does not hide dot files: give the lock file the hidden attribute there."""
+    if sys.platform == "win32":
+        import ctypes
+
+        with contextlib.suppress(Exception):
+            ctypes.windll.kernel32.SetFileAttributesW(str(path), 0x2)  # type: ignore[attr-defined]
+
+
 def _busy(real: Path, timeout: float) -> WorkbookBusy:
     return WorkbookBusy(
         Issue(
@@ -273,6 +282,8 @@ class WriterLock:
             raise _busy(self.real, timeout) from None
         except OSError:
             self._lock = None  # unwritable folder: reading is still allowed
+        else:
+            _hide(lock_path(self.real))
 
     @property
     def held(self) -> bool:
