@@ -123,6 +123,7 @@ def test_a_change_after_the_read_refuses_the_commit(book: Path, master: bytes,
 # --- The lock ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_second_writer_waits_then_is_refused(book: Path, monkeypatch) -> None:
     monkeypatch.setattr(save, "LOCK_TIMEOUT", 0.3)
     before = book.read_bytes()
@@ -241,6 +242,7 @@ def test_mode_and_group_are_kept(book: Path) -> None:
 
 
 @POSIX
+@pytest.mark.slow
 def test_another_users_file_is_refused_with_dropped_privileges(master: bytes) -> None:
     """Root runs a command as ``nobody`` (a forked child that drops its privileges) on a file
     of root's in a folder everyone may write: refused, and the owner stays root."""
