@@ -31,6 +31,7 @@ from avregn.workbook import layout
 from avregn.workbook.new_book import write_new_workbook
 from avregn.workbook.reader import read_workbook
 from avregn.workbook.results_sheets import read_status
+from avregn.workbook.template import build_template
 from avregn.xlsx.errors import WorkbookBusy, WorkbookChanged
 from avregn.xlsx.save import backup_path, lock_path
 from engine.model import Status
@@ -377,11 +378,12 @@ def test_new_files_follow_the_umask(book: Path, tmp_path: Path, mask: int, mode:
     old = os.umask(mask)
     try:
         assert actions.write_template(tmp_path / "mal.xlsx").ok
+        build_template(tmp_path / "mal2.xlsx")  # what `avregn mal` calls today
         assert actions.export_accounts(FileBook(book), tmp_path / "konti.xlsx", today=NOW).ok
         assert actions.new_period(FileBook(book), tmp_path / "neste.xlsx").ok
     finally:
         os.umask(old)
-    for name in ("mal.xlsx", "konti.xlsx", "neste.xlsx"):
+    for name in ("mal.xlsx", "mal2.xlsx", "konti.xlsx", "neste.xlsx"):
         assert ((tmp_path / name).stat().st_mode & 0o777) == mode, name
 
 
