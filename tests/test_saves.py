@@ -184,6 +184,30 @@ def _in_thread(run):
         raise errors[0]
 
 
+def test_two_threads_at_once_lose_nothing(book: Path, master: bytes) -> None:
+    """The lock also keeps two threads of one process apart (the add-in's and a task's)."""
+    import threading
+
+    for _ in range(2):
+        book.write_bytes(master)
+        start = threading.Barrier(2)
+        outcomes: dict[str, bool] = {}
+
+        def toggle(object_id: str) -> None:
+            start.wait()
+            outcomes[object_id] = actions.set_do_not_invoice(FileBook(book), object_id, True).ok
+
+        threads = [threading.Thread(target=toggle, args=(o,)) for o in ("1001-1", "1003-1")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        flags = {o["id"]: bool(o.get("do_not_invoice"))
+                 for o in read_workbook(book).data["contract_objects"]}
+        assert outcomes == {"1001-1": True, "1003-1": True}
+        assert flags["1001-1"] and flags["1003-1"]
+
+
 def test_readers_do_not_take_the_lock(book: Path, monkeypatch) -> None:
     monkeypatch.setattr(save, "LOCK_TIMEOUT", 0.1)
     with FileBook(book) as writer:
