@@ -193,11 +193,12 @@ def test_two_threads_at_once_lose_nothing(book: Path, master: bytes) -> None:
         start = threading.Barrier(2)
         outcomes: dict[str, bool] = {}
 
-        def toggle(object_id: str) -> None:
+        def toggle(object_id: str, start: threading.Barrier, outcomes: dict[str, bool]) -> None:
             start.wait()
             outcomes[object_id] = actions.set_do_not_invoice(FileBook(book), object_id, True).ok
 
-        threads = [threading.Thread(target=toggle, args=(o,)) for o in ("1001-1", "1003-1")]
+        threads = [threading.Thread(target=toggle, args=(o, start, outcomes))
+                   for o in ("1001-1", "1003-1")]
         for t in threads:
             t.start()
         for t in threads:
