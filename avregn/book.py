@@ -74,9 +74,10 @@ class FileBook:
     def name(self) -> str:
         return self.path.name
 
-    def _open(self) -> EditSession | None:
-        """The writers' lock and the file's identity, taken at the first read."""
-        if self.read_only:
+    def _open(self, *, writing: bool = False) -> EditSession | None:
+        """The writers' lock and the file's identity, taken at the first read (a file that is
+        not there is only reported by the reader: no lock file for a mistyped name)."""
+        if self.read_only or not (writing or self.path.exists()):
             return None
         if self._session is None:
             self._session = EditSession(self.path)
@@ -129,7 +130,7 @@ class FileBook:
         """Write everything staged at once, then release the lock (also when it fails)."""
         try:
             if self._sheets or self._edits:
-                session = self._open()
+                session = self._open(writing=True)
                 assert session is not None  # read-only books cannot stage anything
                 session.save(self._writer(), backup=self.backup)
         finally:

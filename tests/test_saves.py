@@ -209,6 +209,12 @@ def test_two_threads_at_once_lose_nothing(book: Path, master: bytes) -> None:
         assert flags["1001-1"] and flags["1003-1"]
 
 
+def test_a_missing_workbook_leaves_no_lock_file(tmp_path: Path) -> None:
+    outcome = actions.beregn(FileBook(tmp_path / "skrivefeil.xlsx"), now=NOW)
+    assert not outcome.ok and "Finner ikke filen" in outcome.problems[0].message
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_readers_do_not_take_the_lock(book: Path, monkeypatch) -> None:
     monkeypatch.setattr(save, "LOCK_TIMEOUT", 0.1)
     with FileBook(book) as writer:
