@@ -31,6 +31,7 @@ from typing import Any
 
 from avregn.workbook import layout
 from avregn.workbook.textnum import TextNumberError, parse_amount
+from avregn.xlsx.cells import parse_cell_ref
 from avregn.xlsx.save import save_atomic
 from engine.problems import Problem
 
@@ -173,7 +174,7 @@ class MergePlan:
 
 
 def _row_of(cell: str) -> int:
-    return int("".join(ch for ch in cell if ch.isdigit()))
+    return parse_cell_ref(cell)[0]
 
 
 def plan_import(existing: Sequence[tuple[str, str]], imported: Sequence[AccountRow],

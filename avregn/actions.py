@@ -23,6 +23,7 @@ from avregn.workbook import layout
 from avregn.workbook.reader import WorkbookInput
 from avregn.workbook.results_sheets import beregning_sheet, read_status, status_sheet
 from avregn.workbook.sheet_content import CellValue
+from avregn.xlsx.cells import parse_cell_ref
 from avregn.xlsx.errors import Issue, WorkbookError
 from avregn.xlsx.save import check_output, save_atomic
 from engine.calculation import try_calculate
@@ -328,7 +329,7 @@ def set_do_not_invoice(book: BookPort, object_id: str, value: bool | None = None
 def _cell_of(found: WorkbookInput, index: int, field_name: str) -> str:
     row_cell = found.locations[f"contract_objects[{index}]"]
     sheet_name, _, ref = row_cell.partition("!")
-    row = int("".join(ch for ch in ref if ch.isdigit()))
+    row = parse_cell_ref(ref)[0]
     return f"{sheet_name}!{layout.CONTRACT_OBJECTS.cell(field_name, row)}"
 
 
@@ -436,7 +437,7 @@ def delete_zero_accounts(book: BookPort) -> Outcome:
         amount = line.get("amount")
         if amount is not None and amount == 0:
             zero.append(account)
-            row = int("".join(ch for ch in cell if ch.isdigit()))
+            row = parse_cell_ref(cell)[0]
             for column in table.columns:
                 edits[sheet_name][table.cell(column.field, row)] = None
     adjustment_sheet = found.locations.get("adjustments", layout.KONTRAKTSOBJEKT_KONTI.name)
@@ -444,7 +445,7 @@ def delete_zero_accounts(book: BookPort) -> Outcome:
     for k, adjustment in enumerate(found.data.get("adjustments") or ()):
         if adjustment.get("account") in zero:
             cell = found.locations[f"adjustments[{k}]"].partition("!")[2]
-            row = int("".join(ch for ch in cell if ch.isdigit()))
+            row = parse_cell_ref(cell)[0]
             for column in layout.ADJUSTMENTS.columns:
                 edits.setdefault(adjustment_sheet.split("!")[0], {})[
                     layout.ADJUSTMENTS.cell(column.field, row)] = None
