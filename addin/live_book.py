@@ -79,7 +79,6 @@ from pathlib import Path
 from typing import Any
 
 from avregn.book import Edits, Rows
-from avregn.workbook.layout import column_letter
 from avregn.workbook.reader import WorkbookInput, read_blocks
 from avregn.workbook.sheet_content import (
     BOLD_STYLES,
@@ -92,6 +91,7 @@ from avregn.workbook.sheet_content import (
 )
 from avregn.workbook.sheet_content import FONT_COLORS as FONT_HEX
 from avregn.workbook.sheet_content import HEADER_FILL as HEADER_COLOR
+from avregn.xlsx.cells import column_letter, parse_cell_ref
 
 MAX_CELL_TEXT = 32_767
 
@@ -105,7 +105,6 @@ FONT_COLORS: dict[Style, tuple[int, int, int]] = {s: rgb(c) for s, c in FONT_HEX
 _SPECIAL_START = tuple("=+-@#'")
 _DIGIT = re.compile(r"\d")
 _BOOLEAN_WORDS = frozenset({"true", "false", "sann", "usann"})
-_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
 def excel_text(text: str) -> str:
@@ -175,16 +174,6 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def _parse_ref(ref: str) -> tuple[int, int]:
-    m = _CELL_REF.match(ref.strip())
-    if m is None:
-        raise ValueError(f"Not a cell reference: {ref!r}")
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
 
 
 def _address(r0: int, c0: int, r1: int, c1: int) -> str:
@@ -296,7 +285,7 @@ class XlwingsBook:
         missing = [name for name in edits if self._sheet(name) is None]
         if missing:
             raise KeyError("Arbeidsboken har ikke arket " + ", ".join(f"«{n}»" for n in missing))
-        planned = [(self._sheet(name), {_parse_ref(ref): v for ref, v in cells.items()})
+        planned = [(self._sheet(name), {parse_cell_ref(ref): v for ref, v in cells.items()})
                    for name, cells in edits.items()]
         try:
             with quiet(self.book.app):

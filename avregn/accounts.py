@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from avregn.workbook import layout
-from avregn.workbook.package import save_atomic
 from avregn.workbook.textnum import TextNumberError, parse_amount
+from avregn.xlsx.cells import parse_cell_ref
+from avregn.xlsx.save import save_atomic
 from engine.problems import Problem
 
 SEED_HEADERS = ("KontoNr", "Konto", "Beløp")
@@ -110,11 +111,11 @@ def read_account_file(path: Path) -> tuple[list[AccountRow], list[Problem]]:
     """An account file (xlsx) in the seed format; its first sheet, or *Til fordeling*."""
     from python_calamine import CalamineWorkbook
 
-    from avregn.workbook.safety import precheck
+    from avregn.xlsx.safety import precheck
 
     trouble = precheck(path)
     if trouble:
-        return [], trouble
+        return [], [Problem(i.where, i.message) for i in trouble]
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine's own error types; the file is the user's input
@@ -129,12 +130,12 @@ def read_account_file(path: Path) -> tuple[list[AccountRow], list[Problem]]:
 
 
 def write_account_file(accounts: Sequence[Mapping[str, Any]], path: Path, *, dated: date,
-                       title: str = "Felleskost") -> Path:
-    """Export: the seed format, one sheet *Til fordeling*."""
+                       title: str = "Felleskost", overwrite: bool = False) -> Path:
+    """Export: the seed format, one sheet *Til fordeling*; a new file unless ``overwrite``."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from avregn.workbook.package import set_text
+    from avregn.xlsx.cells import set_text
 
     wb = Workbook()
     ws = wb.active
@@ -157,7 +158,7 @@ def write_account_file(accounts: Sequence[Mapping[str, Any]], path: Path, *, dat
     ws.column_dimensions["A"].width = 10
     ws.column_dimensions["B"].width = 32
     ws.column_dimensions["C"].width = 16
-    save_atomic(lambda tmp: wb.save(tmp), path, backup=False)
+    save_atomic(lambda tmp: wb.save(tmp), path, backup=False, overwrite=overwrite)
     return path
 
 
@@ -173,7 +174,7 @@ class MergePlan:
 
 
 def _row_of(cell: str) -> int:
-    return int("".join(ch for ch in cell if ch.isdigit()))
+    return parse_cell_ref(cell)[0]
 
 
 def plan_import(existing: Sequence[tuple[str, str]], imported: Sequence[AccountRow],

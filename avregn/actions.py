@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +29,9 @@ from avregn.workbook.results_sheets import (
     status_sheet,
 )
 from avregn.workbook.sheet_content import InputValue
+from avregn.xlsx.cells import parse_cell_ref
+from avregn.xlsx.errors import Issue, WorkbookError
+from avregn.xlsx.save import check_output, save_atomic
 from engine.calculation import try_calculate
 from engine.contract import parse_settlement
 from engine.fingerprint import fingerprint
@@ -72,19 +76,43 @@ def _failed(message: str, problems: Sequence[Problem]) -> Outcome:
     return Outcome(False, message, tuple(problems))
 
 
+def _problems(issues: Sequence[Issue]) -> list[Problem]:
+    """The package layer's reasons as the engine's problems (same two fields)."""
+    return [Problem(i.where, i.message) for i in issues]
+
+
+def _output_refused(dest: Path, *, overwrite: bool, book: BookPort) -> Outcome | None:
+    """A new file's path that cannot be used: a folder, a missing folder, an existing file
+    (unless ``overwrite``), or the workbook itself (always)."""
+    return _refused_output(dest, check_output(dest, overwrite=overwrite, protected=[book.path]))
+
+
+def _refused_output(dest: Path, issues: Sequence[Issue]) -> Outcome | None:
+    """The problems are about the output file, and say so (``source``)."""
+    if not issues:
+        return None
+    return Outcome(False, "Ingenting er skrevet.",
+                   tuple(Problem("", i.message) for i in issues), source=dest)
+
+
 P = ParamSpec("P")
 
 
 def _saving(action: Callable[P, Outcome]) -> Callable[P, Outcome]:
-    """A file that cannot be written (open in Excel, a full disk) is an outcome with its
-    message, like any other problem — never an exception out of an action."""
+    """A file that cannot be written (open in Excel, busy, changed meanwhile, a full disk) is an
+    outcome with its message, like any other problem — never an exception out of an action.
+    The book's lock is released when the action ends, whatever the outcome."""
 
     @functools.wraps(action)
     def run(*args: P.args, **kwargs: P.kwargs) -> Outcome:
+        book = args[0] if args else kwargs.get("book")
         try:
-            return action(*args, **kwargs)
+            with book if isinstance(book, AbstractContextManager) else nullcontext():
+                return action(*args, **kwargs)
         except ProblemsError as exc:
             return _failed("Ingenting er lagret.", exc.problems)
+        except WorkbookError as exc:
+            return _failed("Ingenting er lagret.", _problems(exc.problems))
 
     return run
 
@@ -319,7 +347,7 @@ def set_do_not_invoice(book: BookPort, object_id: str, value: bool | None = None
 def _cell_of(found: WorkbookInput, index: int, field_name: str) -> str:
     row_cell = found.locations[f"contract_objects[{index}]"]
     sheet_name, _, ref = row_cell.partition("!")
-    row = int("".join(ch for ch in ref if ch.isdigit()))
+    row = parse_cell_ref(ref)[0]
     return f"{sheet_name}!{layout.CONTRACT_OBJECTS.cell(field_name, row)}"
 
 
@@ -361,17 +389,22 @@ def _free_row(book: BookPort, sheet_name: str) -> int:
 
 
 @_saving
-def export_accounts(book: BookPort, dest: Path, *, today: datetime) -> Outcome:
-    """«Eksporter konti»: *Til fordeling* as an account file in the seed format."""
+def export_accounts(book: BookPort, dest: Path, *, today: datetime,
+                    overwrite: bool = False) -> Outcome:
+    """«Eksporter konti»: *Til fordeling* as an account file in the seed format. An existing
+    ``dest`` is replaced only with ``overwrite``; the workbook itself never."""
     from avregn.accounts import write_account_file
 
+    refused = _output_refused(dest, overwrite=overwrite, book=book)
+    if refused:
+        return refused
     found = book.read_input()
     if any(p.where.startswith(_cost_sheet(found)) for p in found.problems):
         return _failed(f"{book.name}: Til fordeling har feil; rett dem før eksport.",
                        [p for p in found.problems if p.where.startswith(_cost_sheet(found))])
     lines = found.data.get("cost_lines") or []
     title = (found.data.get("settlement") or {}).get("group") or "Felleskost"
-    write_account_file(lines, dest, dated=today.date(), title=title)
+    write_account_file(lines, dest, dated=today.date(), title=title, overwrite=overwrite)
     return Outcome(True, f"Eksporterte {len(lines)} kontoer til {dest}.", written=(dest,))
 
 
@@ -422,7 +455,7 @@ def delete_zero_accounts(book: BookPort) -> Outcome:
         amount = line.get("amount")
         if amount is not None and amount == 0:
             zero.append(account)
-            row = int("".join(ch for ch in cell if ch.isdigit()))
+            row = parse_cell_ref(cell)[0]
             for column in table.columns:
                 edits[sheet_name][table.cell(column.field, row)] = None
     adjustment_sheet = found.locations.get("adjustments", layout.KONTRAKTSOBJEKT_KONTI.name)
@@ -430,7 +463,7 @@ def delete_zero_accounts(book: BookPort) -> Outcome:
     for k, adjustment in enumerate(found.data.get("adjustments") or ()):
         if adjustment.get("account") in zero:
             cell = found.locations[f"adjustments[{k}]"].partition("!")[2]
-            row = int("".join(ch for ch in cell if ch.isdigit()))
+            row = parse_cell_ref(cell)[0]
             for column in layout.ADJUSTMENTS.columns:
                 edits.setdefault(adjustment_sheet.split("!")[0], {})[
                     layout.ADJUSTMENTS.cell(column.field, row)] = None
@@ -474,8 +507,10 @@ def fetch_accounts(book: BookPort) -> Outcome:
 
 
 @_saving
-def new_period(book: BookPort, dest: Path | None, *, today: date | None = None) -> Outcome:
-    """«Ny periode»: a new workbook for the next period, with what §4 carries forward."""
+def new_period(book: BookPort, dest: Path | None, *, today: date | None = None,
+               overwrite: bool = False) -> Outcome:
+    """«Ny periode»: a new workbook for the next period, with what §4 carries forward. An
+    existing ``dest`` is replaced only with ``overwrite``; the workbook itself never."""
     from avregn.workbook.new_book import write_new_workbook
     from engine.contract import input_to_json
     from engine.periods import carry_forward, period_end
@@ -495,11 +530,12 @@ def new_period(book: BookPort, dest: Path | None, *, today: date | None = None) 
         # avregning-2024-01 is followed by avregning-2025-01, not avregning-2024-01-2025-01.
         stem = re.sub(r"-\d{4}-\d{2}$", "", base.stem)
         dest = base.with_name(f"{stem}-{start:%Y-%m}.xlsx")
-    if dest.exists():
-        return _failed(f"{dest} finnes allerede; velg et annet navn med --ut.", [])
+    refused = _output_refused(dest, overwrite=overwrite, book=book)
+    if refused:
+        return refused
     write_new_workbook(input_to_json(following), dest,
                        account_selection=loaded.input.account_selection, backup=False,
-                       dated=today)
+                       dated=today, overwrite=overwrite)
     end = period_end(start, following.settings.interval_months)
     message = (f"Ny periode {start:%d.%m.%Y}–{end:%d.%m.%Y} laget: {dest} "
                f"({len(following.contract_objects)} objekter, "
@@ -545,7 +581,7 @@ def upgrade(book: BookPort) -> Outcome:
     if file_problems:  # not a workbook, damaged, encrypted …
         return _failed(f"{book.name}: ikke oppgradert.", file_problems)
     rows = {sheet.name: book.read_sheet(sheet.name) for sheet in layout.INPUT_SHEETS}
-    done = upgrade_file(book.path, rows, backup=book.backup)
+    done = upgrade_file(book.path, rows, save=book.replace_file)
     if not done.ok:
         return _failed(f"{book.name}: ikke oppgradert — ingenting er endret.", done.problems)
     if done.from_version == done.to_version:
@@ -555,3 +591,26 @@ def upgrade(book: BookPort) -> Outcome:
                          f"{done.to_version} (forrige versjon er lagret som "
                          f"{book.path.stem}.forrige{book.path.suffix}). Nytt: "
                          + "; ".join(done.changes) + ".", written=(book.path,))
+
+
+# --- The template --------------------------------------------------------------------------
+
+
+def write_template(dest: Path, *, overwrite: bool = False) -> Outcome:
+    """«Mal»: an empty settlement workbook at ``dest``, with the umask's mode. An existing
+    file is replaced only with ``overwrite``."""
+    from avregn.workbook.template import template_bytes
+
+    refused = _refused_output(dest, check_output(dest, overwrite=overwrite))
+    if refused:
+        return refused
+    data = template_bytes()
+
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(data)
+
+    try:
+        save_atomic(write, dest, backup=False, overwrite=overwrite)
+    except WorkbookError as exc:
+        return _refused_output(dest, exc.problems) or _failed("Ingenting er skrevet.", [])
+    return Outcome(True, f"Skrevet: {dest}", written=(dest,))

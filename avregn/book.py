@@ -5,18 +5,24 @@ engine's own sheets, set a few input cells — and commit once. ``FileBook`` imp
 an xlsx/xlsm file: it reads with calamine, writes only the engine's sheet parts and the edited
 cells into the package (nothing the user made is lost), and saves atomically with a backup of
 the previous version. The add-in implements the same port over xlwings.
+
+A ``FileBook`` that may write holds the workbook's writers' lock (``avregn.xlsx.save``) from its
+first read to its ``commit`` or ``close``, so a read → decide → write never interleaves with
+another command's, and the save refuses if another program changed the file since the read.
+Actions release it when they end, whatever the outcome; ``with FileBook(path) as book:`` keeps
+it over several actions. ``FileBook(path, read_only=True)`` reads without the lock (letters,
+reports): it sees the old or the new file whole, never a half-written one.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from avregn.workbook.reader import WorkbookInput, read_workbook
 from avregn.workbook.sheet_content import InputValue, SheetContent
+from avregn.xlsx.save import EditSession, real_path, scratch_files
 
 Rows = Sequence[Sequence[Any]]
 Edits = Mapping[str, Mapping[str, InputValue]]
@@ -53,26 +59,40 @@ class BookPort(Protocol):
 class FileBook:
     """A settlement workbook on disk."""
 
-    def __init__(self, path: Path | str, *, backup: bool = True):
+    def __init__(self, path: Path | str, *, backup: bool = True, read_only: bool = False):
         self.path = Path(path)
         self.backup = backup
+        self.read_only = read_only
         self._sheets: list[SheetContent] = []
         self._edits: dict[str, dict[str, InputValue]] = {}
         self._input: WorkbookInput | None = None
         self._rows: dict[str, Rows | None] = {}
+        self._session: EditSession | None = None
+        self._depth = 0
 
     @property
     def name(self) -> str:
         return self.path.name
 
+    def _open(self, *, writing: bool = False) -> EditSession | None:
+        """The writers' lock and the file's identity, taken at the first read (a file that is
+        not there is only reported by the reader: no lock file for a mistyped name)."""
+        if self.read_only or not (writing or self.path.exists()):
+            return None
+        if self._session is None:
+            self._session = EditSession(self.path)
+        return self._session
+
     def read_input(self) -> WorkbookInput:
         if self._input is None:
+            self._open()
             self._input = read_workbook(self.path)
         return self._input
 
     def read_sheet(self, sheet_name: str) -> Rows | None:
         """Read once per sheet until the next commit."""
         if sheet_name not in self._rows:
+            self._open()
             self._rows[sheet_name] = self._read_sheet(sheet_name)
         return self._rows[sheet_name]
 
@@ -93,39 +113,80 @@ class FileBook:
                 close()
 
     def write_sheets(self, contents: Sequence[SheetContent]) -> None:
+        self._writable()
         self._sheets = [c for c in self._sheets if c.name not in {n.name for n in contents}]
         self._sheets += list(contents)
 
     def set_values(self, edits: Edits) -> None:
+        self._writable()
         for sheet_name, cells in edits.items():
             self._edits.setdefault(sheet_name, {}).update(cells)
 
+    def _writable(self) -> None:
+        if self.read_only:
+            raise RuntimeError(f"{self.name} is opened read-only")
+
     def commit(self) -> None:
-        if not self._sheets and not self._edits:
-            return
-        from avregn.workbook.cell_edit import set_cell_values
-        from avregn.workbook.package import save_atomic, transplant_sheets
+        """Write everything staged at once, then release the lock (also when it fails)."""
+        try:
+            if self._sheets or self._edits:
+                session = self._open(writing=True)
+                assert session is not None  # read-only books cannot stage anything
+                session.save(self._writer(), backup=self.backup)
+        finally:
+            self.close()
+
+    def replace_file(self, write: Callable[[Path], None]) -> None:
+        """Replace the workbook with what ``write(tmp)`` makes, under this book's lock and
+        identity check (a whole-package pass such as the layout upgrade), then release it."""
+        self._writable()
+        try:
+            session = self._open(writing=True)
+            assert session is not None
+            session.save(write, backup=self.backup)
+        finally:
+            self.close()
+
+    def _writer(self) -> Callable[[Path], None]:
         from avregn.workbook.render_xlsx import build_scratch
+        from avregn.xlsx.cell_edit import set_cell_values
+        from avregn.xlsx.transplant import transplant_sheets
 
         sheets, edits = list(self._sheets), dict(self._edits)
+        source = real_path(self.path)
 
         def write(tmp: Path) -> None:
-            with tempfile.TemporaryDirectory(prefix="avregn-") as work:
-                current = self.path
+            # Scratch files beside the workbook: removed on every way out, and what a killed
+            # run leaves is removed by the next session on this workbook.
+            with scratch_files(source) as scratch:
+                current = source
                 if sheets:
-                    scratch = Path(work) / "scratch.xlsx"
-                    build_scratch(sheets, scratch)
-                    transplanted = Path(work) / f"transplanted{self.path.suffix}"
+                    built = scratch()
+                    build_scratch(sheets, built)
+                    out = tmp if not edits else scratch()
                     # The engine's own formulas (the stale-results banner) go in; any other
                     # formula in the scratch is still refused there.
-                    transplant_sheets(current, scratch, [c.name for c in sheets], transplanted,
+                    transplant_sheets(current, built, [c.name for c in sheets], out,
                                       allow_formulas=any(c.has_formulas for c in sheets))
-                    current = transplanted
+                    current = out
                 if edits:
-                    edited = Path(work) / f"edited{self.path.suffix}"
-                    set_cell_values(current, edited, edits)
-                    current = edited
-                shutil.copyfile(current, tmp)
+                    set_cell_values(current, tmp, edits)
 
-        save_atomic(write, self.path, backup=self.backup)
+        return write
+
+    def close(self) -> None:
+        """Drop what is staged and read, and release the lock."""
         self._sheets, self._edits, self._input, self._rows = [], {}, None, {}
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def __enter__(self) -> FileBook:
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth <= 0:
+            self._depth = 0
+            self.close()

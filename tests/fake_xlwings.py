@@ -47,7 +47,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from avregn.workbook.layout import column_index, column_letter
+from avregn.xlsx.cells import column_index, column_letter
 
 Coord = tuple[int, int]  # (row, column), 1-based
 

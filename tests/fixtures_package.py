@@ -27,7 +27,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table
 
-from avregn.workbook.package import set_text
+from avregn.xlsx.cells import set_text
 
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"

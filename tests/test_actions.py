@@ -26,6 +26,13 @@ from engine.statuses import Action
 NOW = datetime(2025, 2, 3, 9, 0)
 
 
+def edit_workbook(path: Path, edits: dict, *, backup: bool = True) -> None:
+    """Somebody edits input cells (and saves), as FileBook does."""
+    book = FileBook(path, backup=backup)
+    book.set_values(edits)
+    book.commit()
+
+
 def sheet_rows(path: Path, name: str) -> list[list[object]]:
     wb = CalamineWorkbook.from_path(str(path))
     return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -90,7 +97,6 @@ def test_status_flow_and_stale_results(demo_book: Path) -> None:
 
 
 def test_changed_input_makes_the_result_stale(demo_book: Path) -> None:
-    from avregn.workbook.cell_edit import edit_workbook
 
     book = FileBook(demo_book)
     assert actions.beregn(book, now=NOW).ok
@@ -277,7 +283,6 @@ def test_account_tools_refuse_when_inputs_are_locked(demo_book: Path, tmp_path: 
 
 
 def test_exported_objects_refuse_recalculation(tmp_path: Path) -> None:
-    from avregn.workbook.cell_edit import edit_workbook
 
     path = tmp_path / "eksportert.xlsx"
     write_new_workbook(demo_data(), path, backup=False)

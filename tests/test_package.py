@@ -28,17 +28,10 @@ from fixtures_package import (
 )
 from python_calamine import CalamineWorkbook
 
-from avregn.workbook.package import (
-    TransplantError,
-    WorkbookError,
-    WorkbookLocked,
-    backup_path,
-    replace_engine_sheets,
-    save_atomic,
-    set_text,
-    transplant_sheets,
-)
-from engine.problems import ProblemsError
+from avregn.xlsx.cells import set_text
+from avregn.xlsx.errors import TransplantError, WorkbookError, WorkbookLocked
+from avregn.xlsx.save import backup_path, save_atomic
+from avregn.xlsx.transplant import transplant_sheets
 
 # openpyxl says it drops the target's x14 validation when *it* loads the result; we only read.
 pytestmark = pytest.mark.filterwarnings("ignore:Data Validation extension:UserWarning")
@@ -295,7 +288,7 @@ def test_hostile_target_is_refused_before_parsing(tmp_path: Path, scratch: Path)
     with pytest.raises(TransplantError) as err:
         transplant_sheets(target, scratch, ENGINE, tmp_path / "o.xlsx")
     assert err.value.problem.where == "Avregning.xlsx"
-    assert isinstance(err.value, ProblemsError)
+    assert isinstance(err.value, WorkbookError)  # actions turn it into problems
 
 
 @pytest.mark.parametrize("template", ["quickstart.xlsm", "quickstart_standalone.xlsm"])
@@ -384,6 +377,11 @@ def test_set_text_drops_characters_excel_cannot_store() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def _names(folder: Path) -> list[str]:
+    """The files in ``folder`` but the writers' (empty, harmless) lock file."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".avregn-lock"))
+
+
 def test_save_atomic_keeps_backup(tmp_path: Path) -> None:
     dest = tmp_path / "Avregning 2025.xlsm"
     dest.write_bytes(b"old")
@@ -394,7 +392,7 @@ def test_save_atomic_keeps_backup(tmp_path: Path) -> None:
     assert (dest.stat().st_mode & 0o777) == 0o644
     save_atomic(lambda tmp: tmp.write_bytes(b"newer"), dest)
     assert made.read_bytes() == b"new"  # one generation
-    assert sorted(p.name for p in tmp_path.iterdir()) == [made.name, dest.name]
+    assert _names(tmp_path) == [made.name, dest.name]
 
 
 def test_save_atomic_new_file_and_no_backup(tmp_path: Path) -> None:
@@ -446,7 +444,7 @@ def test_save_atomic_refuses_open_workbook(lock: str, tmp_path: Path) -> None:
     assert err.value.problem.where == "Avregning.xlsx"
     assert "åpen" in err.value.problem.message and lock in err.value.problem.message
     assert dest.read_bytes() == b"old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["Avregning.xlsx", lock])
+    assert _names(tmp_path) == sorted(["Avregning.xlsx", lock])
 
 
 def test_save_atomic_permission_error_is_a_clear_message(tmp_path: Path, monkeypatch) -> None:
@@ -477,17 +475,20 @@ def test_save_atomic_failed_write_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         save_atomic(write, dest)
     assert dest.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["Avregning.xlsx"]
+    assert _names(tmp_path) == ["Avregning.xlsx"]
 
 
-def test_replace_engine_sheets_in_place(rich, scratch: Path) -> None:
+def test_transplant_saved_in_place(rich, scratch: Path) -> None:
     original = rich.path.read_bytes()
-    result = replace_engine_sheets(rich.path, scratch, ENGINE)
-    assert result.added == ["Status"]
+    results = []
+    save_atomic(lambda tmp: results.append(transplant_sheets(rich.path, scratch, ENGINE, tmp)),
+                rich.path)
+    assert results[0].added == ["Status"]
     assert backup_path(rich.path).read_bytes() == original
     assert openpyxl.load_workbook(rich.path, keep_vba=True).sheetnames[-1] == "Status"
+    missing = rich.path.with_name("finnes-ikke.xlsm")
     with pytest.raises(WorkbookError):
-        replace_engine_sheets(rich.path.with_name("finnes-ikke.xlsm"), scratch, ENGINE)
+        save_atomic(lambda tmp: transplant_sheets(missing, scratch, ENGINE, tmp), missing)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,10 +9,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from avregn.demo import demo_data
-from avregn.workbook import package
 from avregn.workbook.new_book import write_new_workbook
 from avregn.workbook.render_xlsx import build_scratch, wrapped_lines
 from avregn.workbook.sheet_content import Cell, Formula, SheetContent, Style
+from avregn.xlsx import errors, transplant
 
 
 def _content(*cells: Cell) -> SheetContent:
@@ -24,7 +24,7 @@ def test_scratch_sheets_take_the_text_path(tmp_path: Path) -> None:
     build_scratch([_content(Cell("=HYPERLINK(\"x\")"), Cell("a & b < c", Style.HEADER))],
                   scratch)
     data = zipfile.ZipFile(scratch).read("xl/worksheets/sheet1.xml")
-    assert package._is_plain_scratch(data)
+    assert transplant.is_plain_scratch(data)
 
 
 def test_formulas_are_refused_unless_allowed_and_keep_their_cached_value(tmp_path: Path) -> None:
@@ -32,10 +32,10 @@ def test_formulas_are_refused_unless_allowed_and_keep_their_cached_value(tmp_pat
     write_new_workbook(demo_data(), book)
     scratch = tmp_path / "s.xlsx"
     build_scratch([_content(Cell("=text"), Cell(Formula('IF(1,"ja","")', "ja")))], scratch)
-    with pytest.raises(package.TransplantError) as refused:
-        package.transplant_sheets(book, scratch, ["Beregning"], tmp_path / "out.xlsx")
+    with pytest.raises(errors.TransplantError) as refused:
+        transplant.transplant_sheets(book, scratch, ["Beregning"], tmp_path / "out.xlsx")
     assert refused.value.problem.where == "Beregning!B1"
-    package.transplant_sheets(book, scratch, ["Beregning"], tmp_path / "ok.xlsx",
+    transplant.transplant_sheets(book, scratch, ["Beregning"], tmp_path / "ok.xlsx",
                               allow_formulas=True)
     rows = CalamineWorkbook.from_path(str(tmp_path / "ok.xlsx")).get_sheet_by_name(
         "Beregning").to_python()

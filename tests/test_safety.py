@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from fixtures_package import build_rich_target, read_parts, write_parts, xlwings_template
 
-from avregn.workbook.safety import MB, Limits, precheck
+from avregn.xlsx.safety import MB, Limits, precheck
 
 
 def workbook(path: Path, rows: int = 3) -> Path:

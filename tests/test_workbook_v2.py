@@ -113,7 +113,7 @@ def test_the_new_period_counts_the_rest_of_the_crossing_invoice(crossing_book: P
 def test_new_settings_are_outside_the_fingerprint(crossing_book: Path) -> None:
     """Addresses and invoicing codes may be edited in any status without making the result
     stale (engine.fingerprint leaves them out)."""
-    from avregn.workbook.cell_edit import set_cell_values
+    from avregn.xlsx.cell_edit import set_cell_values
     from engine.statuses import Action
 
     assert actions.change_status(FileBook(crossing_book), Action.LOCK, now=NOW).ok

@@ -1,1 +1,5 @@
-"""The settlement workbook: its sheet layout, template, reading and (safe) writing of xlsx files."""
+"""The settlement workbook: its sheet layout, template, reader, result sheets and text numbers.
+
+How an xlsx package is read and written safely (parts, styles, cell edits, saving) is
+``avregn.xlsx``, which knows nothing of settlements.
+"""

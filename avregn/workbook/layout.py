@@ -50,6 +50,7 @@ from enum import StrEnum
 from typing import Any
 
 from avregn.workbook import number_formats
+from avregn.xlsx.cells import column_letter
 from engine.norwegian import format_number
 from engine.statuses import INVOICE_STATUS_LABELS, STATUS_LABELS
 
@@ -157,23 +158,6 @@ class Column:
             if choice.value == code:
                 return choice.label
         return code
-
-
-def column_index(letters: str) -> int:
-    """A → 1, AA → 27 (case-insensitive)."""
-    index = 0
-    for ch in letters.upper():
-        index = index * 26 + ord(ch) - 64
-    return index
-
-
-def column_letter(index: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 @dataclass(frozen=True, slots=True)

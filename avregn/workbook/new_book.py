@@ -16,8 +16,8 @@ from typing import Any
 
 from avregn.accounts import norwegian_date
 from avregn.workbook import layout
-from avregn.workbook.package import save_atomic
 from avregn.workbook.template import build_workbook, fill_settings, fill_table
+from avregn.xlsx.save import save_atomic
 
 
 def _invoices(objects: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -68,8 +68,10 @@ def _marked_fees(data: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def write_new_workbook(data: Mapping[str, Any], path: Path, *,
                        account_selection: Iterable[Mapping[str, str]] = (),
-                       dated: date | None = None, backup: bool = True) -> Path:
-    """Write ``data`` (settlement-file shape) into a fresh workbook at ``path``."""
+                       dated: date | None = None, backup: bool = True,
+                       overwrite: bool = True) -> Path:
+    """Write ``data`` (settlement-file shape) into a fresh workbook at ``path`` (an existing
+    file is refused unless ``overwrite``)."""
     wb = build_workbook()
     fill_settings(wb[layout.AVREGNING.name], data["settlement"])
     cost_sheet = wb[layout.TIL_FORDELING.name]
@@ -87,5 +89,5 @@ def write_new_workbook(data: Mapping[str, Any], path: Path, *,
         {"account": c["account"], "name": c.get("name", ""),
          "transaction_type": c.get("transaction_type")} for c in data.get("cost_lines") or ()]
     fill_table(wb[layout.KONTOVALG.name], layout.ACCOUNT_SELECTION, selection)
-    save_atomic(lambda tmp: wb.save(tmp), path, backup=backup)
+    save_atomic(lambda tmp: wb.save(tmp), path, backup=backup, overwrite=overwrite)
     return path

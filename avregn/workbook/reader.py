@@ -86,8 +86,6 @@ from avregn.workbook.layout import (
     Kind,
     Sheet,
     Table,
-    column_index,
-    column_letter,
     format_nb,
 )
 from avregn.workbook.textnum import (
@@ -99,6 +97,9 @@ from avregn.workbook.textnum import (
     parse_number,
     parse_percent,
 )
+from avregn.xlsx.cells import CELL_REF, column_index, column_letter
+from avregn.xlsx.package import sheet_parts
+from avregn.xlsx.safety import precheck
 from engine.lookalikes import with_hint
 from engine.problems import Problem
 from engine.rounding import exact_text
@@ -641,7 +642,7 @@ def layout_version(rows: Rows | None) -> int | None:
 
 
 def _cell_position(ref: str) -> tuple[int, int]:
-    match = _CELL_REF.match(ref)
+    match = CELL_REF.match(ref)
     assert match is not None, ref
     return int(match[2]), column_index(match[1])
 
@@ -850,86 +851,21 @@ def _row_cell(sheet_name: str, row: int) -> str:
 # --- The file ------------------------------------------------------------------------------------
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 _HAS_FORMULA_OR_ERROR = re.compile(rb"<(?:\w+:)?f[\s>/]|\bt=[\"']e[\"']")
-_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
-
-
-def _file_problems(path: Path) -> list[Problem]:
-    """Is this an xlsx at all? Clean messages for the usual wrong files (never a traceback)."""
-    where = path.name
-    if not path.exists():
-        return [Problem(where, f"Filen {path} finnes ikke.")]
-    if not path.is_file():
-        return [Problem(where, f"{path} er ikke en fil.")]
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-            if head == _OLE_MAGIC:
-                body = head + handle.read(1 << 20)
-                if _ENCRYPTION_INFO in body:
-                    return [Problem(where, "Arbeidsboken er passordbeskyttet (kryptert). Åpne "
-                                           "den i Excel, fjern passordet (Fil → Info → Beskytt "
-                                           "arbeidsbok) og lagre den som .xlsx.")]
-                return [Problem(where, "Filen er en gammel Excel-fil (.xls). Åpne den i Excel "
-                                       "og lagre den som Excel-arbeidsbok (.xlsx).")]
-    except OSError as exc:
-        return [Problem(where, f"Filen kan ikke leses: {exc.strerror or exc}. Er den åpen "
-                               "eller låst av et annet program?")]
-    if not zipfile.is_zipfile(path):
-        return [Problem(where, "Filen er ikke en Excel-arbeidsbok (.xlsx).")]
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError) as exc:
-        return [Problem(where, f"Filen er ikke en gyldig Excel-arbeidsbok (.xlsx): {exc}.")]
-    if "xl/workbook.xml" not in names:
-        if "xl/workbook.bin" in names:
-            return [Problem(where, "Binære arbeidsbøker (.xlsb) støttes ikke. Lagre som .xlsx.")]
-        return [Problem(where, "Filen er ikke en Excel-arbeidsbok (.xlsx): xl/workbook.xml "
-                               "mangler.")]
-    return []
 
 
 def _precheck(path: Path) -> list[Problem]:
-    """``safety.precheck`` (zip bombs, encrypted and non-xlsx files) when it is there, else the
-    minimal check of this module; either way a clean message, never a traceback."""
-    try:
-        from avregn.workbook import safety
-    except ImportError:
-        return _file_problems(path)
-    return list(safety.precheck(path)) or _file_problems(path)
-
-
-def _parse_xml(data: bytes) -> Any:
-    from defusedxml import ElementTree
-
-    return ElementTree.fromstring(data, forbid_dtd=True)
+    """``precheck`` (missing, zip bombs, encrypted and non-xlsx files): a clean message, never
+    a traceback."""
+    return [Problem(i.where, i.message) for i in precheck(path)]
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> tuple[dict[str, str], bool]:
     """Sheet name → its part in the package, and whether the workbook uses the 1904 dates."""
-    workbook = _parse_xml(archive.read("xl/workbook.xml"))
-    pr = workbook.find(f"{_NS_MAIN}workbookPr")
-    date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
-    try:
-        rels = _parse_xml(archive.read("xl/_rels/workbook.xml.rels"))
-    except KeyError:
-        return {}, date1904
-    targets = {rel.get("Id"): rel.get("Target", "")
-               for rel in rels.iter(f"{_NS_PKG_REL}Relationship")}
-    parts: dict[str, str] = {}
-    sheets = workbook.find(f"{_NS_MAIN}sheets")
-    for sheet in sheets if sheets is not None else ():
-        target = targets.get(sheet.get(f"{_NS_REL}id"), "")
-        if not target:
-            continue
-        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        parts[sheet.get("name", "")] = re.sub(r"[^/]+/\.\./", "", part)
-    return parts, date1904
+    parts = sheet_parts(archive)
+    if parts is None:
+        return {}, False
+    return {s.name: s.part for s in parts.sheets if s.part}, parts.date1904
 
 
 @dataclass(frozen=True, slots=True)
@@ -977,7 +913,7 @@ def _scan_sheet(data: bytes, name: str, inside: Callable[[int, int], bool],
             continue
         if tag == "c":
             ref = elem.get("r")
-            match = _CELL_REF.match(ref) if ref else None
+            match = CELL_REF.fullmatch(ref) if ref else None
             if match:
                 col, row = column_index(match[1]), int(match[2])
             else:

@@ -1,7 +1,7 @@
 """Renders ``SheetContent`` as a scratch xlsx workbook, written directly as SpreadsheetML.
 
 The scratch file is never the user's workbook: its sheets are transplanted into the user's
-package part by part (``avregn.workbook.package``), so nothing the user made is lost. Text is
+package part by part (``avregn.xlsx.transplant``), so nothing the user made is lost. Text is
 always written as an inline string — a tenant called ``=HYPERLINK(...)`` stays a name, never a
 formula. The only formulas are the engine's own (``Formula``: the stale-results banner and its
 control block), stored with their cached value.
@@ -31,7 +31,6 @@ from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from avregn.workbook.layout import column_letter
 from avregn.workbook.sheet_content import (
     BANNER_FILL,
     BOLD_STYLES,
@@ -43,6 +42,7 @@ from avregn.workbook.sheet_content import (
     SheetContent,
     Style,
 )
+from avregn.xlsx.cells import column_letter
 
 MAX_CELL_TEXT = 32_767
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not storable in XML 1.0

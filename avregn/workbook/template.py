@@ -21,7 +21,6 @@ import io
 import os
 import re
 import sys
-import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -237,17 +236,17 @@ def template_bytes() -> bytes:
 
 def build_template(path: str | os.PathLike[str]) -> Path:
     """Write the template to ``path`` (atomically: a temp file beside it, then a rename)."""
+    from avregn.xlsx.save import save_atomic
+
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".avregning-", suffix=".xlsx", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(template_bytes())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the template is an ordinary file
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    data = template_bytes()
+
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(data)
+
+    # A new file's mode follows the umask; no lock file is left beside the committed template.
+    save_atomic(write, target, backup=False, lock=False)
     return target
 
 

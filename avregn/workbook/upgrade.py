@@ -34,18 +34,17 @@ Version 1 → 2:
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from avregn.workbook import layout
-from avregn.workbook.layout import Table, column_index, column_letter
+from avregn.workbook.layout import Table
 from avregn.workbook.reader import layout_version
 from avregn.workbook.textnum import normalise
+from avregn.xlsx.cells import column_index, column_letter
 from engine.problems import Problem
 
 TEXT_FORMAT_ID = 49  # Excel's built-in number format "@"
@@ -536,11 +535,13 @@ def describe_v1_to_v2() -> tuple[str, ...]:
 
 
 def upgrade_file(path: Path, rows: Mapping[str, Sequence[Sequence[Any]] | None], *,
-                 backup: bool = True) -> UpgradeResult:
-    """Bring the workbook at ``path`` to ``layout.LAYOUT_VERSION`` in place (with the usual
-    backup). ``rows``: its input sheets' values, as the book port reads them."""
-    from avregn.workbook.cell_edit import set_cell_values
-    from avregn.workbook.package import WorkbookError, save_atomic
+                 save: Callable[[Callable[[Path], None]], None]) -> UpgradeResult:
+    """Bring the workbook at ``path`` to ``layout.LAYOUT_VERSION`` in place. ``rows``: its
+    input sheets' values, as the book port reads them; ``save(write)`` replaces the file with
+    what ``write(tmp)`` makes (the book's locked, identity-checked save with its backup)."""
+    from avregn.xlsx.cell_edit import set_cell_values
+    from avregn.xlsx.errors import WorkbookError
+    from avregn.xlsx.save import real_path, scratch_files
 
     version = layout_version(rows.get(layout.AVREGNING.name)) or 1
     if version >= layout.LAYOUT_VERSION:
@@ -550,20 +551,20 @@ def upgrade_file(path: Path, rows: Mapping[str, Sequence[Sequence[Any]] | None],
         return UpgradeResult(version, layout.LAYOUT_VERSION, tuple(problems))
 
     def write(tmp: Path) -> None:
-        with tempfile.TemporaryDirectory(prefix="avregn-") as work:
-            staged = Path(work) / f"values{path.suffix}"
+        # Scratch files beside the workbook, removed on every way out (issue 9).
+        with scratch_files(real_path(path)) as scratch:
+            staged = scratch()
             set_cell_values(path, staged, plan.values, grow_tables=False)
-            styled = Path(work) / f"styled{path.suffix}"
-            apply_package_pass(staged, styled, plan)
-            shutil.copyfile(styled, tmp)
+            apply_package_pass(staged, tmp, plan)
 
     try:
-        save_atomic(write, path, backup=backup)
+        save(write)
     except UpgradeError as exc:
         return UpgradeResult(version, layout.LAYOUT_VERSION, (Problem(
             path.name, f"Arbeidsboken kan ikke oppgraderes automatisk ({exc}). Lag en ny med "
                        "«avregn mal» og kopier inndataene over."),))
     except WorkbookError as exc:
-        return UpgradeResult(version, layout.LAYOUT_VERSION, tuple(exc.problems))
+        return UpgradeResult(version, layout.LAYOUT_VERSION,
+                             tuple(Problem(i.where, i.message) for i in exc.problems))
     return UpgradeResult(version, layout.LAYOUT_VERSION, (), describe_v1_to_v2())
 

@@ -7,11 +7,11 @@ place — never by deleting or rewriting rows, which would shift the user's form
 and comments — and the workbook is never round-tripped through openpyxl (it loses shapes, VBA,
 x14 extensions and every cached formula value; tooling-facts.md).
 
-So this module edits the worksheet XML *as text*, at package level, like ``package.py`` does for
+So this module edits the worksheet XML *as text*, at package level, like ``transplant`` does for
 the engine's own sheets:
 
 * only the worksheet parts of the named sheets change; every other zip member is copied raw
-  (same bytes, member order, timestamps) by ``package._write_package``. ``sharedStrings.xml`` is
+  (same bytes, member order, timestamps) by ``package.write_package``. ``sharedStrings.xml`` is
   never touched: text is written as an inline string. If an overwritten cell held a formula,
   ``xl/calcChain.xml`` goes (with its relationship and content-type override) — Excel rebuilds
   it, while a chain naming a cell without formula makes Excel "repair" the file;
@@ -25,7 +25,7 @@ the engine's own sheets:
   ``<dimension>`` and a row's ``spans`` hint are widened when an edit falls outside them.
 
 Values: text → inline string (a leading ``=`` stays text; control characters are removed and the
-text is cut at 32 767 characters as ``package.set_text`` does; ``""`` clears the cell);
+text is cut at 32 767 characters as ``cells.set_text`` does; ``""`` clears the cell);
 ``int``/``Decimal``/``float`` → a number written in plain notation (a Decimal exactly as it is);
 ``bool`` → a boolean; ``date``/``datetime`` → an Excel serial number in the workbook's date
 system (1900, or 1904 when ``workbookPr date1904`` is set) — the cell's number format decides
@@ -58,6 +58,7 @@ validations are left as they are.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import zipfile
@@ -68,46 +69,44 @@ from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import unescape as _unescape
 
-from avregn.workbook.layout import column_index, column_letter
-from avregn.workbook.package import (
-    _ATTRS,
-    _ILLEGAL_CHARS,
+from avregn.xlsx.cells import CELL_REF, cell_ref, column_index, parse_cell_ref
+from avregn.xlsx.cells import parse_range as _parse_range
+from avregn.xlsx.errors import Issue, WorkbookError
+from avregn.xlsx.package import (
     MAIN_NS,
-    MAX_CELL_TEXT,
     REL_NS,
     RT_CALC_CHAIN,
     RT_WORKSHEET,
-    WorkbookError,
-    _decode,
-    _get_attr,
-    _Package,
-    _parse,
-    _read_workbook,
-    _remove_elements,
-    _root_prefix,
-    _set_attr,
-    _Sheet,
-    _start_tag,
-    _text,
-    _Workbook,
-    _write_package,
-    save_atomic,
+    Package,
+    SheetEntry,
+    WorkbookParts,
+    read_workbook_parts,
+    write_package,
 )
-from avregn.workbook.safety import precheck
-from engine.problems import Problem
+from avregn.xlsx.safety import precheck
+from avregn.xlsx.tables import Area, TablePart, area_ref, sheet_tables, table_headers
+from avregn.xlsx.tables import grow_tables as grow_table_parts
+from avregn.xlsx.xmltext import (
+    ATTRS,
+    ILLEGAL_CHARS,
+    MAX_CELL_TEXT,
+    decode,
+    escape_text,
+    get_attr,
+    parse_xml,
+    remove_elements,
+    root_prefix,
+    set_attr,
+    start_tag,
+)
 
 CellValue = str | int | float | Decimal | date | datetime | bool | None
 
-RT_TABLE = REL_NS + "/table"
 RT_PIVOT_TABLE = REL_NS + "/pivotTable"
-MAX_ROW = 1_048_576
-MAX_COL = 16_384
 
 _M = f"{{{MAIN_NS}}}"
-# XML 1.0 cannot hold these at all (package._ILLEGAL_CHARS covers the C0 controls).
+# XML 1.0 cannot hold these at all (xmltext.ILLEGAL_CHARS covers the C0 controls).
 _UNENCODABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
-_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
-_RANGE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?")
 _R_ATTR = re.compile(r"""\sr\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _CELL_DROP_ATTRS = re.compile(r"""\s(?:t|cm|vm)\s*=\s*(?:"[^"]*"|'[^']*')""")
 _F_DROP_ATTRS = re.compile(r"""\s(?:t|si|ref)\s*=\s*(?:"[^"]*"|'[^']*')""")
@@ -127,42 +126,14 @@ class EditResult:
     formulas_overwritten: list[str] = field(default_factory=list)  # "Ark!C7"
     changed_parts: list[str] = field(default_factory=list)
     removed_parts: list[str] = field(default_factory=list)
-    backup: Path | None = None  # set by edit_workbook
     grown_tables: tuple[str, ...] = ()  # "Kostnadslinjer A3:F13": each grown table, new ref
     # Things the user should know that did not stop the edit (a table that could not grow).
-    warnings: tuple[Problem, ...] = ()
+    warnings: tuple[Issue, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
 # Cell references and values
 # --------------------------------------------------------------------------------------------
-
-
-def _ref(row: int, col: int) -> str:
-    return f"{column_letter(col)}{row}"
-
-
-def parse_cell_ref(ref: str) -> tuple[int, int]:
-    """``"C7"`` (also ``"c7"``, ``"$C$7"``) → ``(7, 3)``; ValueError for anything else."""
-    m = _CELL_REF.fullmatch(ref.strip())
-    if m is None:
-        raise ValueError(f"Not a cell reference: {ref!r}")
-    row, col = int(m.group(2)), column_index(m.group(1))
-    if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
-        raise ValueError(f"Cell reference outside Excel's grid: {ref!r}")
-    return row, col
-
-
-def _parse_range(ref: str) -> tuple[int, int, int, int] | None:
-    """``"A1:C3"`` or ``"B2"`` → (row1, col1, row2, col2); None if unreadable."""
-    m = _RANGE.fullmatch(ref.strip())
-    if m is None:
-        return None
-    r1, c1 = int(m.group(2)), column_index(m.group(1))
-    if m.group(3) is None:
-        return r1, c1, r1, c1
-    r2, c2 = int(m.group(4)), column_index(m.group(3))
-    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +154,7 @@ def _plain_number(d: Decimal) -> str:
 
 
 def _clean_text(value: str) -> str:
-    return _UNENCODABLE.sub("", _ILLEGAL_CHARS.sub("", value))[:MAX_CELL_TEXT]
+    return _UNENCODABLE.sub("", ILLEGAL_CHARS.sub("", value))[:MAX_CELL_TEXT]
 
 
 def _date_serial(value: date, date1904: bool) -> Decimal | None:
@@ -219,11 +190,11 @@ def _encode(value: object, date1904: bool, where: str) -> _Value:
         return _Value(None, str(value))
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise WorkbookError(Problem(where, f"Tallet {value} kan ikke lagres i Excel."))
+            raise WorkbookError(Issue(where, f"Tallet {value} kan ikke lagres i Excel."))
         return _Value(None, _plain_number(Decimal(repr(value))))
     if isinstance(value, Decimal):
         if not value.is_finite() or abs(value) > _EXCEL_MAX_NUMBER:
-            raise WorkbookError(Problem(where, f"Tallet {value} kan ikke lagres i Excel."))
+            raise WorkbookError(Issue(where, f"Tallet {value} kan ikke lagres i Excel."))
         return _Value(None, _plain_number(value))
     if isinstance(value, date):
         if isinstance(value, datetime) and value.tzinfo is not None:
@@ -232,7 +203,7 @@ def _encode(value: object, date1904: bool, where: str) -> _Value:
         if serial is None:
             first = "1904" if date1904 else "1900"
             raise WorkbookError(
-                Problem(
+                Issue(
                     where,
                     f"Datoen {value:%d.%m.%Y} er før {first} og kan ikke lagres som dato i Excel.",
                 )
@@ -267,20 +238,20 @@ class _SheetEditor:
         edits: dict[int, dict[int, _Value]],
         protected: dict[tuple[int, int], str | None],
     ):
-        self.text, self.encoding = _decode(data)
+        self.text, self.encoding = decode(data)
         self.sheet = sheet
         self.edits = edits
         # Cells that must not change: (row, col) -> the only text allowed there (None: none).
         self.protected = protected
-        self.p = _root_prefix(self.text, "worksheet")
+        self.p = root_prefix(self.text, "worksheet")
         p = re.escape(self.p)
-        self.row_re = _start_tag(self.p, "row")
-        self.cell_re = _start_tag(self.p, "c")
-        self.f_re = re.compile(rf"<{p}f({_ATTRS})\s*(?:/>|>([^<]*)</{p}f>)")
+        self.row_re = start_tag(self.p, "row")
+        self.cell_re = start_tag(self.p, "c")
+        self.f_re = re.compile(rf"<{p}f({ATTRS})\s*(?:/>|>([^<]*)</{p}f>)")
         self.ext_re = re.compile(rf"<{p}extLst[\s>].*?</{p}extLst>", re.S)
         self.cell_close = f"</{self.p}c>"
         self.row_close = f"</{self.p}row>"
-        self.problems: list[Problem] = []
+        self.problems: list[Issue] = []
         self.formulas: list[str] = []
         self.cells = 0
         self.broken_shared: dict[str, tuple[str, str]] = {}  # si -> (formula, anchor ref)
@@ -294,15 +265,15 @@ class _SheetEditor:
 
     def run(self) -> bytes:
         text, p = self.text, self.p
-        m = _start_tag(p, "sheetData").search(text)
+        m = start_tag(p, "sheetData").search(text)
         if m is None:
             raise WorkbookError(
-                Problem(self.sheet, "Arket mangler <sheetData>; arbeidsboken er trolig skadet.")
+                Issue(self.sheet, "Arket mangler <sheetData>; arbeidsboken er trolig skadet.")
             )
         head = text[: m.start()]
-        for col in _start_tag(p, "col").finditer(head):
-            style = _get_attr(col.group(1), "style")
-            lo, hi = _get_attr(col.group(1), "min"), _get_attr(col.group(1), "max")
+        for col in start_tag(p, "col").finditer(head):
+            style = get_attr(col.group(1), "style")
+            lo, hi = get_attr(col.group(1), "min"), get_attr(col.group(1), "max")
             if style and lo and hi and lo.isdigit() and hi.isdigit():
                 self.col_styles.append((int(lo), int(hi), style))
         self._check_array_formulas()
@@ -334,7 +305,7 @@ class _SheetEditor:
         )
         areas = self.array_areas
         for m in pattern.finditer(self.text):
-            ref = _get_attr(m.group(0), "ref") or ""
+            ref = get_attr(m.group(0), "ref") or ""
             area = _parse_range(ref)
             if area is not None and (area[0], area[1]) != (area[2], area[3]):
                 areas.append((area, ref))
@@ -345,8 +316,8 @@ class _SheetEditor:
                 for col in cols:
                     if c1 <= col <= c2:
                         self.problems.append(
-                            Problem(
-                                f"{self.sheet}!{_ref(row, col)}",
+                            Issue(
+                                f"{self.sheet}!{cell_ref(row, col)}",
                                 f"Cellen er en del av en matriseformel eller datatabell ({ref}) "
                                 "og kan ikke endres alene. Fjern formelen i Excel først.",
                             )
@@ -360,8 +331,8 @@ class _SheetEditor:
             if allowed is not None and value.t == "inlineStr" and value.text == allowed:
                 continue
             self.problems.append(
-                Problem(
-                    f"{self.sheet}!{_ref(row, col)}",
+                Issue(
+                    f"{self.sheet}!{cell_ref(row, col)}",
                     "Cellen er en overskrift i en Excel-tabell og kan ikke endres her; "
                     "Excel krever at overskriften er lik kolonnenavnet i tabellen.",
                 )
@@ -385,11 +356,11 @@ class _SheetEditor:
                 r = prev + 1
             else:
                 raise WorkbookError(
-                    Problem(self.sheet, f"Ugyldig radnummer «{r_text}» i arket; filen er skadet.")
+                    Issue(self.sheet, f"Ugyldig radnummer «{r_text}» i arket; filen er skadet.")
                 )
             if r <= prev:
                 raise WorkbookError(
-                    Problem(self.sheet, "Radene i arket står i feil rekkefølge; filen er skadet.")
+                    Issue(self.sheet, "Radene i arket står i feil rekkefølge; filen er skadet.")
                 )
             prev = r
             while i < len(rows) and rows[i] < r:
@@ -405,7 +376,7 @@ class _SheetEditor:
             elif r_text is None:
                 # A row without r: give it one, so rows inserted before it cannot renumber it.
                 out.append(text[pos : m.start()])
-                out.append(_set_attr(m.group(0), "r", str(r)))
+                out.append(set_attr(m.group(0), "r", str(r)))
                 pos = m.end()
             if i == len(rows):
                 # Nothing left to edit: the rest is copied as it is. Rows further down that
@@ -420,8 +391,8 @@ class _SheetEditor:
     # -- one row ------------------------------------------------------------------------------
 
     def _new_cell_style(self, col: int, row_attrs: str | None) -> str | None:
-        if row_attrs is not None and _get_attr(row_attrs, "customFormat") in ("1", "true"):
-            style = _get_attr(row_attrs, "s")
+        if row_attrs is not None and get_attr(row_attrs, "customFormat") in ("1", "true"):
+            style = get_attr(row_attrs, "s")
             if style is not None:
                 return style
         for lo, hi, style in self.col_styles:
@@ -443,7 +414,7 @@ class _SheetEditor:
 
     def _new_cell(self, r: int, col: int, value: _Value, row_attrs: str | None) -> str:
         style = self._new_cell_style(col, row_attrs)
-        attrs = f' r="{_ref(r, col)}"' + (f' s="{style}"' if style is not None else "")
+        attrs = f' r="{cell_ref(r, col)}"' + (f' s="{style}"' if style is not None else "")
         self.cells += 1
         self.touched.append((r, col))
         return self._cell_xml(attrs, value, "")
@@ -455,7 +426,7 @@ class _SheetEditor:
         if value.text is None:
             inner = ""
         elif value.t == "inlineStr":
-            inner = f'<{p}is><{p}t xml:space="preserve">{_text(value.text)}</{p}t></{p}is>'
+            inner = f'<{p}is><{p}t xml:space="preserve">{escape_text(value.text)}</{p}t></{p}is>'
         else:
             inner = f"<{p}v>{value.text}</{p}v>"
         inner += tail
@@ -494,7 +465,7 @@ class _SheetEditor:
                 out.append(self._rewrite_cell(cell, r, value))
 
         if not had_r:
-            row_tag = _set_attr(row_tag, "r", str(r))
+            row_tag = set_attr(row_tag, "r", str(r))
         if new_cols:
             row_tag = _widen_spans(row_tag, min(new_cols), max(new_cols))
         if row_tag.endswith("/>"):
@@ -512,19 +483,19 @@ class _SheetEditor:
             if m is None:
                 break
             attrs = m.group(1)
-            ref = _get_attr(attrs, "r")
+            ref = get_attr(attrs, "r")
             if ref is None:
                 col = prev + 1
             else:
-                cm = _CELL_REF.fullmatch(ref)
+                cm = CELL_REF.fullmatch(ref)
                 if cm is None:
                     raise WorkbookError(
-                        Problem(self.sheet, f"Ugyldig cellereferanse «{ref}» i rad {r}.")
+                        Issue(self.sheet, f"Ugyldig cellereferanse «{ref}» i rad {r}.")
                     )
                 col = column_index(cm.group(1))
             if col <= prev:
                 raise WorkbookError(
-                    Problem(
+                    Issue(
                         self.sheet, f"Cellene i rad {r} står i feil rekkefølge; filen er skadet."
                     )
                 )
@@ -541,18 +512,18 @@ class _SheetEditor:
 
     def _with_r(self, cell: _Cell, r: int) -> str:
         tag = self.text[cell.start : cell.tag_end]
-        return _set_attr(tag, "r", _ref(r, cell.col))
+        return set_attr(tag, "r", cell_ref(r, cell.col))
 
     def _rewrite_cell(self, cell: _Cell, r: int, value: _Value) -> str:
         text = self.text
         inner = "" if cell.empty else text[cell.tag_end : cell.end - len(self.cell_close)]
-        ref = _ref(r, cell.col)
+        ref = cell_ref(r, cell.col)
         f = self.f_re.search(inner)
         if f is not None:
             self.formulas.append(f"{self.sheet}!{ref}")
             f_attrs = f.group(1)
-            if _get_attr(f_attrs, "t") == "shared" and _get_attr(f_attrs, "ref") is not None:
-                si = _get_attr(f_attrs, "si")
+            if get_attr(f_attrs, "t") == "shared" and get_attr(f_attrs, "ref") is not None:
+                si = get_attr(f_attrs, "si")
                 formula = _xml_unescape(f.group(2) or "")
                 if si is not None and formula:
                     self.broken_shared[si] = (formula, ref)
@@ -571,14 +542,14 @@ class _SheetEditor:
         from openpyxl.formula.translate import Translator  # only needed in this rare case
 
         p = re.escape(self.p)
-        pattern = re.compile(rf"(<{p}c({_ATTRS})\s*>)(\s*)<{p}f({_ATTRS})\s*(?:/>|>([^<]*)</{p}f>)")
+        pattern = re.compile(rf"(<{p}c({ATTRS})\s*>)(\s*)<{p}f({ATTRS})\s*(?:/>|>([^<]*)</{p}f>)")
 
         def fix(m: re.Match[str]) -> str:
             f_attrs = m.group(4)
-            si = _get_attr(f_attrs, "si")
-            if _get_attr(f_attrs, "t") != "shared" or si not in self.broken_shared:
+            si = get_attr(f_attrs, "si")
+            if get_attr(f_attrs, "t") != "shared" or si not in self.broken_shared:
                 return m.group(0)
-            ref = _get_attr(m.group(2), "r")
+            ref = get_attr(m.group(2), "r")
             formula, anchor = self.broken_shared[si]
             try:
                 if ref is None:
@@ -586,14 +557,14 @@ class _SheetEditor:
                 own = Translator("=" + formula, origin=anchor).translate_formula(ref)[1:]
             except Exception:  # openpyxl's tokenizer raises several types on odd formulas
                 self.problems.append(
-                    Problem(
+                    Issue(
                         f"{self.sheet}!{anchor}",
                         "Cellen har en delt formel som også brukes av andre celler, og den kan "
                         "ikke flyttes til dem trygt. Fjern eller kopier formelen i Excel først.",
                     )
                 )
                 return m.group(0)
-            new_f = f"<{self.p}f{_F_DROP_ATTRS.sub('', f_attrs)}>{_text(own)}</{self.p}f>"
+            new_f = f"<{self.p}f{_F_DROP_ATTRS.sub('', f_attrs)}>{escape_text(own)}</{self.p}f>"
             self.fragments.append(new_f)
             return m.group(1) + m.group(3) + new_f
 
@@ -607,10 +578,10 @@ class _SheetEditor:
         text = head
         if not self.touched:
             return text
-        m = _start_tag(self.p, "dimension").search(text)
+        m = start_tag(self.p, "dimension").search(text)
         if m is None:
             return text
-        old = _get_attr(m.group(1), "ref") or ""
+        old = get_attr(m.group(1), "ref") or ""
         area = _parse_range(old)
         if area is None:
             return text
@@ -620,8 +591,8 @@ class _SheetEditor:
         new = (min(r1, *rows), min(c1, *cols), max(r2, *rows), max(c2, *cols))
         if new == area:
             return text
-        ref = f"{_ref(new[0], new[1])}:{_ref(new[2], new[3])}"
-        tag = _set_attr(m.group(0), "ref", ref)
+        ref = f"{cell_ref(new[0], new[1])}:{cell_ref(new[2], new[3])}"
+        tag = set_attr(m.group(0), "ref", ref)
         self.fragments.append(tag)
         return text[: m.start()] + tag + text[m.end() :]
 
@@ -632,132 +603,36 @@ class _SheetEditor:
         root = re.search(rf"<{re.escape(self.p)}worksheet\b[^>]*>", self.text)
         decls = "".join(_XMLNS.findall(root.group(0))) if root else ""
         wrapper = f"<avregn-check{decls}>{''.join(self.fragments)}</avregn-check>"
-        _parse(wrapper.encode("utf-8"), self.sheet)
+        parse_xml(wrapper.encode("utf-8"), self.sheet)
 
 
 def _widen_spans(row_tag: str, lo: int, hi: int) -> str:
-    spans = _get_attr(row_tag, "spans")
+    spans = get_attr(row_tag, "spans")
     if spans is None:
         return row_tag
     numbers = [int(n) for n in re.findall(r"\d+", spans)]
     if not numbers:
         return row_tag
     new = f"{min(lo, *numbers)}:{max(hi, *numbers)}"
-    return row_tag if new == spans else _set_attr(row_tag, "spans", new)
+    return row_tag if new == spans else set_attr(row_tag, "spans", new)
 
 
 def _xml_unescape(value: str) -> str:
     return _unescape(value, {"&quot;": '"', "&apos;": "'"}) if "&" in value else value
 
 
-# --------------------------------------------------------------------------------------------
-# The package
-# --------------------------------------------------------------------------------------------
-
-
-def _date1904(pkg: _Package, wb: _Workbook) -> bool:
-    root = _parse(pkg.read(wb.part), wb.part)
-    pr = root.find(f"{_M}workbookPr")
-    return pr is not None and pr.get("date1904") in ("1", "true")
-
-
-@dataclass(frozen=True, slots=True)
-class _Table:
-    """An Excel table on a sheet, as its part says."""
-
-    part: str  # zip member name
-    name: str  # displayName: the name formulas use
-    area: tuple[int, int, int, int]
-    header_rows: int
-    totals_rows: int  # -1: unreadable (treated as "has one")
-    table_type: str
-    columns: tuple[str | None, ...]
-
-
-def _count(value: str | None, default: int) -> int:
-    if value is None:
-        return default
-    return int(value) if value.strip().isdigit() else -1
-
-
-def _sheet_tables(pkg: _Package, sheet_part: str) -> list[_Table]:
-    """The sheet's Excel tables, in the order of its relationships."""
-    tables: list[_Table] = []
-    for rel in pkg.rels(sheet_part):
-        part = None if rel.type != RT_TABLE or rel.external else pkg.find(rel.part)
-        if part is None:
-            continue
-        root = _parse(pkg.read(part), part)
-        area = _parse_range(root.get("ref", ""))
-        if area is None:
-            continue
-        tables.append(
-            _Table(
-                part=part,
-                name=root.get("displayName") or root.get("name") or part,
-                area=area,
-                header_rows=_count(root.get("headerRowCount"), 1),
-                totals_rows=_count(root.get("totalsRowCount"), 0),
-                table_type=root.get("tableType", "worksheet"),
-                columns=tuple(c.get("name") for c in root.iter(f"{_M}tableColumn")),
-            )
-        )
-    return tables
-
-
-def _table_headers(tables: list[_Table]) -> dict[tuple[int, int], str | None]:
-    """Header cells of the sheet's Excel tables → the column name Excel expects there."""
-    headers: dict[tuple[int, int], str | None] = {}
-    for table in tables:
-        if table.header_rows == 0:
-            continue
-        r1, c1, _, c2 = table.area
-        names = table.columns
-        for col in range(c1, c2 + 1):
-            headers[(r1, col)] = names[col - c1] if col - c1 < len(names) else None
-    return headers
-
-
-# --------------------------------------------------------------------------------------------
-# Growing tables down over rows written right below them
-# --------------------------------------------------------------------------------------------
-
-_Area = tuple[int, int, int, int]
-
-
-def _area_ref(area: _Area) -> str:
-    return f"{_ref(area[0], area[1])}:{_ref(area[2], area[3])}"
-
-
-def _overlaps(a: _Area, b: _Area) -> bool:
-    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
-
-
-def _rows_below(table: _Table, rows: dict[int, dict[int, _Value]]) -> int:
-    """The last row of the block of rows right below ``table`` that get a value in its
-    columns (the table's own last row if the row below gets none)."""
-    _, c1, last, c2 = table.area
-    while True:
-        cells = rows.get(last + 1)
-        if not cells or not any(
-            c1 <= col <= c2 and value.text is not None for col, value in cells.items()
-        ):
-            return last
-        last += 1
-
-
 def _obstacles(
-    pkg: _Package, sheet_part: str, editor: _SheetEditor, tables: list[_Table]
-) -> list[tuple[_Area, str]]:
+    pkg: Package, sheet_part: str, editor: _SheetEditor, tables: list[TablePart]
+) -> list[tuple[Area, str]]:
     """What a table may not grow into, with how to name it to the user."""
-    found: list[tuple[_Area, str]] = [
-        (t.area, f"tabellen «{t.name}» ({_area_ref(t.area)})") for t in tables
+    found: list[tuple[Area, str]] = [
+        (t.area, f"tabellen «{t.name}» ({area_ref(t.area)})") for t in tables
     ]
     found += [(area, f"en matriseformel ({ref})") for area, ref in editor.array_areas]
     p = re.escape(editor.p)
-    pattern = re.compile(rf"<{p}(mergeCell|autoFilter)({_ATTRS})\s*/?>")
+    pattern = re.compile(rf"<{p}(mergeCell|autoFilter)({ATTRS})\s*/?>")
     for m in pattern.finditer(editor.text):
-        ref = _get_attr(m.group(2), "ref") or ""
+        ref = get_attr(m.group(2), "ref") or ""
         area = _parse_range(ref)
         if area is None:
             continue
@@ -767,7 +642,7 @@ def _obstacles(
         part = None if rel.type != RT_PIVOT_TABLE or rel.external else pkg.find(rel.part)
         if part is None:
             continue
-        root = _parse(pkg.read(part), part)
+        root = parse_xml(pkg.read(part), part)
         location = root.find(f"{_M}location")
         ref = location.get("ref", "") if location is not None else ""
         area = _parse_range(ref)
@@ -776,114 +651,15 @@ def _obstacles(
     return found
 
 
-def _move_end_row(tag: str, old_last: int, new_last: int) -> str:
-    """``tag`` with its ``ref`` ending at ``new_last`` if it ended at ``old_last``."""
-    ref = _get_attr(tag, "ref")
-    area = _parse_range(ref) if ref else None
-    if area is None or area[2] != old_last:
-        return tag
-    return _set_attr(tag, "ref", _area_ref((area[0], area[1], new_last, area[3])))
-
-
-def _grown_table_part(data: bytes, table: _Table, new_last: int) -> bytes:
-    """The table part with the ``ref`` of ``<table>``, its ``<autoFilter>`` and ``<sortState>``
-    moved down to ``new_last``; every other byte as it was."""
-    text, encoding = _decode(data)
-    p = _root_prefix(text, "table")
-    m = _start_tag(p, "table").search(text)
-    if m is None:
-        raise WorkbookError(
-            Problem(table.part, "Fant ikke <table> i tabelldelen; filen er skadet.")
-        )
-    old_last = table.area[2]
-    tag = _move_end_row(m.group(0), old_last, new_last)
-    # autoFilter and sortState come before tableColumns; sortState may sit in the autoFilter.
-    columns = re.compile(rf"<{re.escape(p)}tableColumns[\s/>]").search(text, m.end())
-    stop = columns.start() if columns is not None else len(text)
-    head = text[m.end() : stop]
-    head = _start_tag(p, "autoFilter").sub(
-        lambda f: _move_end_row(f.group(0), old_last, new_last), head, count=1
-    )
-    head = _start_tag(p, "sortState").sub(
-        lambda f: _move_end_row(f.group(0), old_last, new_last), head
-    )
-    new = (text[: m.start()] + tag + head + text[stop:]).encode(encoding)
-    root = _parse(new, table.part)
-    expected = _area_ref((*table.area[:2], new_last, table.area[3]))
-    if root.get("ref") != expected:  # e.g. a ref spelled in a way _set_attr did not find
-        raise WorkbookError(
-            Problem(table.part, f"Kunne ikke utvide tabellen «{table.name}»; filen er uvanlig.")
-        )
-    return new
-
-
-def _grow_tables(
-    pkg: _Package,
-    sheet: _Sheet,
-    sheet_part: str,
-    editor: _SheetEditor,
-    tables: list[_Table],
-) -> tuple[dict[str, bytes], list[str], list[Problem]]:
-    """New table parts for the tables that take in rows written right below them, what grew
-    ("Kostnadslinjer A3:F13") and warnings for those that could not."""
-    changed: dict[str, bytes] = {}
-    grown: list[str] = []
-    warnings: list[Problem] = []
-    obstacles: list[tuple[_Area, str]] | None = None
-    for table in tables:
-        r1, c1, r2, c2 = table.area
-        last = _rows_below(table, editor.edits)
-        if last == r2:
-            continue
-        below = (r2 + 1, c1, last, c2)
-        where = f"{sheet.name}!{_area_ref(below)}"
-        if table.totals_rows != 0:
-            # Excel puts new rows above the totals row; we would have to move cells for that.
-            warnings.append(
-                Problem(
-                    where,
-                    f"Tabellen «{table.name}» har en summeringsrad, så radene under den ble ikke "
-                    "en del av tabellen. Flytt dem inn over summeringsraden i Excel om de skal "
-                    "være med.",
-                )
-            )
-            continue
-        if table.table_type != "worksheet":
-            warnings.append(
-                Problem(
-                    where,
-                    f"Tabellen «{table.name}» er koblet til en spørring eller XML-kilde og ble "
-                    "ikke utvidet over radene under den.",
-                )
-            )
-            continue
-        if obstacles is None:
-            obstacles = _obstacles(pkg, sheet_part, editor, tables)
-        blocking = [what for area, what in obstacles if _overlaps(area, below)]
-        if blocking:
-            warnings.append(
-                Problem(
-                    where,
-                    f"Tabellen «{table.name}» ble ikke utvidet over radene under den, fordi den "
-                    f"da ville overlappe {blocking[0]}. Utvid tabellen i Excel om de skal være "
-                    "med.",
-                )
-            )
-            continue
-        changed[table.part] = _grown_table_part(pkg.read(table.part), table, last)
-        grown.append(f"{table.name} {_area_ref((r1, c1, last, c2))}")
-    return changed, grown, warnings
-
-
 def _sheets_by_name(
-    pkg: _Package, wb: _Workbook, wanted: Mapping[str, tuple[str, object]]
-) -> dict[str, _Sheet]:
+    pkg: Package, wb: WorkbookParts, wanted: Mapping[str, tuple[str, object]]
+) -> dict[str, SheetEntry]:
     """The workbook's sheets by casefolded name; WorkbookError naming every missing one."""
     by_name = {s.name.casefold(): s for s in wb.sheets}
     missing = [given for key, (given, _) in wanted.items() if key not in by_name]
     if missing:
         raise WorkbookError(
-            [Problem(pkg.label, f"Arbeidsboken har ikke arket «{name}».") for name in missing]
+            [Issue(pkg.label, f"Arbeidsboken har ikke arket «{name}».") for name in missing]
         )
     return by_name
 
@@ -921,45 +697,45 @@ def set_cell_values(
     module docstring); ``EditResult.grown_tables`` says which grew, ``warnings`` which could not.
     Raises ``WorkbookError`` (Norwegian problems) for a missing sheet, a refused cell or a value
     Excel cannot hold, before anything is written; ValueError/TypeError for malformed
-    arguments. ``out`` must differ from ``target``; ``edit_workbook`` edits in place.
+    arguments. ``out`` must differ from ``target``; ``save.save_atomic`` puts it in place.
     """
     target, out = Path(target), Path(out)
     if out.resolve() == target.resolve():
-        raise ValueError("out must not be the target itself; use edit_workbook")
+        raise ValueError("out must not be the target itself; use save_atomic")
     wanted = _normalise(edits)
     problems = precheck(target)
     if problems:
         raise WorkbookError(problems)
     with zipfile.ZipFile(target) as zf:
-        pkg = _Package(zf, target.name)
+        pkg = Package(zf, target.name)
         return _edit_package(pkg, wanted, out, grow_tables=grow_tables)
 
 
 def _edit_package(
-    pkg: _Package,
+    pkg: Package,
     wanted: dict[str, tuple[str, dict[tuple[int, int], CellValue]]],
     out: Path,
     *,
     grow_tables: bool,
 ) -> EditResult:
-    wb = _read_workbook(pkg)
+    wb = read_workbook_parts(pkg)
     by_name = _sheets_by_name(pkg, wb, wanted)
-    date1904 = _date1904(pkg, wb)
+    date1904 = wb.date1904
     result = EditResult()
     changed: dict[str, bytes] = {}
-    problems: list[Problem] = []
-    plans: list[tuple[_Sheet, dict[int, dict[int, _Value]]]] = []
+    problems: list[Issue] = []
+    plans: list[tuple[SheetEntry, dict[int, dict[int, _Value]]]] = []
     for key, (_, cells) in wanted.items():
         sheet = by_name[key]
         if sheet.rel_type != RT_WORKSHEET or sheet.part is None or pkg.find(sheet.part) is None:
             problems.append(
-                Problem(pkg.label, f"«{sheet.name}» er ikke et vanlig regneark (diagramark?).")
+                Issue(pkg.label, f"«{sheet.name}» er ikke et vanlig regneark (diagramark?).")
             )
             continue
         rows: dict[int, dict[int, _Value]] = {}
         for (row, col), value in sorted(cells.items()):
             try:
-                encoded = _encode(value, date1904, f"{sheet.name}!{_ref(row, col)}")
+                encoded = _encode(value, date1904, f"{sheet.name}!{cell_ref(row, col)}")
             except WorkbookError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -974,13 +750,20 @@ def _edit_package(
             continue
         assert sheet.part is not None
         part = pkg.find(sheet.part) or sheet.part
-        tables = _sheet_tables(pkg, part)
-        editor = _SheetEditor(pkg.read(part), sheet.name, rows, _table_headers(tables))
+        tables = sheet_tables(pkg, part)
+        editor = _SheetEditor(pkg.read(part), sheet.name, rows, table_headers(tables))
         changed[part] = editor.run()
         result.cells += editor.cells
         result.formulas_overwritten += editor.formulas
         if grow_tables and tables:
-            parts, grown, warnings = _grow_tables(pkg, sheet, part, editor, tables)
+            filled = {
+                r: {c for c, v in cells.items() if v.text is not None}
+                for r, cells in editor.edits.items()
+            }
+            parts, grown, warnings = grow_table_parts(
+                pkg, sheet.name, tables, filled, functools.partial(
+                    _obstacles, pkg, part, editor, tables)
+            )
             changed.update(parts)
             result.grown_tables += tuple(grown)
             result.warnings += tuple(warnings)
@@ -990,63 +773,32 @@ def _edit_package(
     if result.formulas_overwritten and calc_rel is not None:
         rels_name = pkg.rels_name(wb.part)
         if rels_name is not None:
-            text, enc = _decode(pkg.read(rels_name))
-            text = _remove_elements(text, "Relationships", "Relationship", "Id", {calc_rel.id})
-            _parse(text.encode(enc), rels_name)
+            text, enc = decode(pkg.read(rels_name))
+            text = remove_elements(text, "Relationships", "Relationship", "Id", {calc_rel.id})
+            parse_xml(text.encode(enc), rels_name)
             changed[rels_name] = text.encode(enc)
         calc_part = pkg.find(calc_rel.part)
         if calc_part is not None:
             removed.add(calc_part)
             ct_name = pkg.find("[Content_Types].xml") or "[Content_Types].xml"
             raw = pkg.read(ct_name)
-            text, enc = _decode(raw)
-            text = _remove_elements(
+            text, enc = decode(raw)
+            text = remove_elements(
                 text, "Types", "Override", "PartName", {"/" + calc_part}, casefold=True
             )
             if text.encode(enc) != raw:
-                _parse(text.encode(enc), ct_name)
+                parse_xml(text.encode(enc), ct_name)
                 changed[ct_name] = text.encode(enc)
 
-    _write_package(pkg, out, changed, [], removed)
+    write_package(pkg, out, changed, [], removed)
     result.changed_parts = sorted(changed)
     result.removed_parts = sorted(removed)
     return result
 
 
-def edit_workbook(
-    workbook: Path,
-    edits: Mapping[str, Mapping[str, CellValue]],
-    *,
-    backup: bool = True,
-    grow_tables: bool = True,
-) -> EditResult:
-    """``set_cell_values`` on ``workbook`` in place, atomically, keeping the previous version
-    as ``<name>.forrige.<ext>`` (see ``package.save_atomic``). Raises ``WorkbookLocked`` while
-    Excel or LibreOffice has the workbook open. With no cells to edit, nothing is written."""
-    workbook = Path(workbook)
-    if not any(edits.values()):
-        wanted = _normalise(edits)
-        problems = precheck(workbook)
-        if problems:
-            raise WorkbookError(problems)
-        with zipfile.ZipFile(workbook) as zf:
-            pkg = _Package(zf, workbook.name)
-            by_name = _sheets_by_name(pkg, _read_workbook(pkg), wanted)
-        return EditResult(sheets=[by_name[key].name for key in wanted])
-    results: list[EditResult] = []
-
-    def write(tmp: Path) -> None:
-        results.append(set_cell_values(workbook, tmp, edits, grow_tables=grow_tables))
-
-    made = save_atomic(write, workbook, backup=backup)
-    results[0].backup = made
-    return results[0]
-
-
 __all__ = [
     "CellValue",
     "EditResult",
-    "edit_workbook",
     "parse_cell_ref",
     "set_cell_values",
 ]

@@ -13,18 +13,14 @@ constants so they are easy to find, and a ``Limits`` value lets a caller (or a t
 from __future__ import annotations
 
 import itertools
-import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
 
-from defusedxml import ElementTree as SafeET
-
-from engine.problems import Problem
-
-MB = 1024 * 1024
+from avregn.xlsx.cells import column_index
+from avregn.xlsx.errors import Issue
+from avregn.xlsx.package import MB, sheet_parts, workbook_part
 
 # A settlement workbook with thousands of rows is a few MB of XML. 200 MB unpacked is far above
 # anything legitimate here and well below where openpyxl runs out of memory (~300 MB of XML).
@@ -43,10 +39,6 @@ DIMENSION_PEEK_BYTES = 16 * 1024
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-
 SAVE_AS_XLSX = "Åpne den i Excel og velg Fil → Lagre som → Excel-arbeidsbok (.xlsx)."
 
 
@@ -62,13 +54,13 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-def precheck(path: Path | str, *, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+def precheck(path: Path | str, *, limits: Limits = DEFAULT_LIMITS) -> list[Issue]:
     """Return the reasons this file must not be opened as a workbook (empty list: go ahead)."""
     path = Path(path)
     where = path.name
 
-    def problem(message: str) -> list[Problem]:
-        return [Problem(where, message)]
+    def problem(message: str) -> list[Issue]:
+        return [Issue(where, message)]
 
     if path.is_dir():  # checked first: Windows reports a folder as PermissionError
         return problem("Dette er en mappe, ikke en fil. Velg selve arbeidsboken (.xlsx).")
@@ -144,16 +136,16 @@ def _mb(n: float) -> str:
 
 def _check_central_directory(
     where: str, infos: list[zipfile.ZipInfo], limits: Limits
-) -> list[Problem]:
+) -> list[Issue]:
     """Checks on the zip's own table of contents: no member is decompressed here."""
     bomb_hint = (
         "Det kan være en ødelagt eller ondsinnet fil (zip-bombe). Åpne den i Excel, fjern det som "
         "ikke trengs og lagre på nytt, eller spør IT om hjelp."
     )
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     if len(infos) > limits.max_members:
         problems.append(
-            Problem(
+            Issue(
                 where,
                 f"Filen består av {len(infos)} deler (grensen er {limits.max_members}). "
                 + bomb_hint,
@@ -163,7 +155,7 @@ def _check_central_directory(
     total = sum(i.file_size for i in infos)
     if total > limits.max_total_uncompressed:
         problems.append(
-            Problem(
+            Issue(
                 where,
                 f"Filen pakkes ut til {_mb(total)} MB, mer enn grensen på "
                 f"{_mb(limits.max_total_uncompressed)} MB. " + bomb_hint,
@@ -173,7 +165,7 @@ def _check_central_directory(
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > limits.ratio_check_min_size and ratio > limits.max_compression_ratio:
             problems.append(
-                Problem(
+                Issue(
                     where,
                     f"Delen «{info.filename}» pakkes ut til {_mb(info.file_size)} MB "
                     f"({_thousands(ratio)} ganger større enn i filen). " + bomb_hint,
@@ -182,22 +174,22 @@ def _check_central_directory(
     names = [i.filename.lower() for i in infos]
     if len(set(names)) != len(names):
         # Two members with one name: different readers pick different ones (a smuggling trick).
-        problems.append(Problem(where, "Filen har flere deler med samme navn. " + bomb_hint))
+        problems.append(Issue(where, "Filen har flere deler med samme navn. " + bomb_hint))
     # Members that share or overlap their data are the "non-recursive" zip bomb.
     by_offset = sorted(infos, key=lambda i: i.header_offset)
     for a, b in itertools.pairwise(by_offset):
         if a.header_offset + a.compress_size > b.header_offset:
-            problems.append(Problem(where, "Filen har delene lagret oppå hverandre. " + bomb_hint))
+            problems.append(Issue(where, "Filen har delene lagret oppå hverandre. " + bomb_hint))
             break
     if any(i.flag_bits & 0x1 for i in infos):
         problems.append(
-            Problem(
+            Issue(
                 where, "Filen er kryptert som zip-fil. Lagre den på nytt fra Excel uten passord."
             )
         )
     if any(i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for i in infos):
         problems.append(
-            Problem(
+            Issue(
                 where,
                 "Filen er pakket med en komprimering Excel ikke bruker. "
                 "Åpne den i Excel og lagre på nytt som .xlsx.",
@@ -210,7 +202,7 @@ def _lower_names(zf: zipfile.ZipFile) -> dict[str, str]:
     return {i.filename.lower(): i.filename for i in zf.infolist()}
 
 
-def _check_format(where: str, zf: zipfile.ZipFile) -> list[Problem]:
+def _check_format(where: str, zf: zipfile.ZipFile) -> list[Issue]:
     """Is this zip a spreadsheetML workbook, and if not, what is it?"""
     names = _lower_names(zf)
     if "[content_types].xml" not in names:
@@ -218,28 +210,28 @@ def _check_format(where: str, zf: zipfile.ZipFile) -> list[Problem]:
             mimetype = zf.read(names["mimetype"])
             if b"opendocument.spreadsheet" in mimetype:
                 return [
-                    Problem(
+                    Issue(
                         where,
                         "Filen er et OpenDocument-regneark (.ods). Åpne den i Excel eller "
                         "LibreOffice og lagre som Excel-arbeidsbok (.xlsx).",
                     )
                 ]
         return [
-            Problem(
+            Issue(
                 where,
                 "Filen er en zip-fil, men ikke en Excel-arbeidsbok (mangler [Content_Types].xml). "
                 "Velg riktig fil.",
             )
         ]
     if "xl/workbook.bin" in names:
-        return [Problem(where, "Filen er i binærformatet .xlsb. " + SAVE_AS_XLSX)]
+        return [Issue(where, "Filen er i binærformatet .xlsb. " + SAVE_AS_XLSX)]
     if "word/document.xml" in names:
-        return [Problem(where, "Filen er et Word-dokument, ikke en Excel-arbeidsbok.")]
+        return [Issue(where, "Filen er et Word-dokument, ikke en Excel-arbeidsbok.")]
     if "ppt/presentation.xml" in names:
-        return [Problem(where, "Filen er en PowerPoint-presentasjon, ikke en Excel-arbeidsbok.")]
+        return [Issue(where, "Filen er en PowerPoint-presentasjon, ikke en Excel-arbeidsbok.")]
     if workbook_part(zf) is None:
         return [
-            Problem(
+            Issue(
                 where,
                 "Filen mangler selve arbeidsboken (xl/workbook.xml) og er trolig skadet. "
                 "Åpne den i Excel; kan Excel reparere den, lagre den på nytt som .xlsx.",
@@ -248,71 +240,22 @@ def _check_format(where: str, zf: zipfile.ZipFile) -> list[Problem]:
     return []
 
 
-def workbook_part(zf: zipfile.ZipFile) -> str | None:
-    """Name of the workbook part (normally ``xl/workbook.xml``), found as Excel finds it."""
-    names = _lower_names(zf)
-    if "xl/workbook.xml" in names:
-        return names["xl/workbook.xml"]
-    # Other writers may name it differently; the package's root relationships say which it is.
-    rels = names.get("_rels/.rels")
-    if rels is None or zf.getinfo(rels).file_size > MB:
-        return None
-    try:
-        root = SafeET.fromstring(zf.read(rels))
-    except Exception:
-        return None
-    for rel in root.iter(f"{{{PKG_REL_NS}}}Relationship"):
-        if rel.get("Type", "").endswith("/officeDocument") and rel.get("TargetMode") != "External":
-            target = unquote(rel.get("Target", "")).lstrip("/")
-            target = posixpath.normpath(target)
-            if target.lower() in names:
-                return names[target.lower()]
-    return None
-
-
 _DIMENSION_RE = re.compile(
     rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\""
 )
 _SHEET_DATA_RE = re.compile(rb"<(?:\w+:)?sheetData\b")
 
 
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n
-
-
 def _sheet_names_by_part(zf: zipfile.ZipFile) -> dict[str, str]:
     """Map worksheet part name (lower case) to its sheet name, for messages; {} if unsure."""
-    wb = workbook_part(zf)
-    if wb is None:
+    parts = sheet_parts(zf)
+    if parts is None:
         return {}
-    names = _lower_names(zf)
-    folder, base = posixpath.split(wb)
-    rels_name = posixpath.join(folder, "_rels", base + ".rels").lower()
-    if rels_name not in names:
-        return {}
-    try:
-        wb_root = SafeET.fromstring(zf.read(wb))
-        rels_root = SafeET.fromstring(zf.read(names[rels_name]))
-    except Exception:
-        return {}
-    targets: dict[str, str] = {}
-    for rel in rels_root.iter(f"{{{PKG_REL_NS}}}Relationship"):
-        target = unquote(rel.get("Target", ""))
-        part = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-        targets[rel.get("Id", "")] = posixpath.normpath(part).lower()
-    result: dict[str, str] = {}
-    for sheet in wb_root.iter(f"{{{MAIN_NS}}}sheet"):
-        rid = sheet.get(f"{{{REL_NS}}}id", "")
-        if rid in targets:
-            result[targets[rid]] = sheet.get("name", "")
-    return result
+    return {s.part.lower(): s.name for s in parts.sheets if s.part}
 
 
-def _check_sheet_dimensions(where: str, zf: zipfile.ZipFile, limits: Limits) -> list[Problem]:
-    problems: list[Problem] = []
+def _check_sheet_dimensions(where: str, zf: zipfile.ZipFile, limits: Limits) -> list[Issue]:
+    problems: list[Issue] = []
     sheet_names: dict[str, str] | None = None
     for info in zf.infolist():
         lower = info.filename.lower()
@@ -327,8 +270,10 @@ def _check_sheet_dimensions(where: str, zf: zipfile.ZipFile, limits: Limits) -> 
         if data_at is not None and data_at.start() < match.start():
             continue  # not the sheet's own <dimension> (it must come before <sheetData>)
         c1, r1, c2, r2 = match.groups()
-        first_col, first_row = _col_number(c1), int(r1)
-        last_col, last_row = (_col_number(c2), int(r2)) if c2 and r2 else (first_col, first_row)
+        first_col, first_row = column_index(c1.decode()), int(r1)
+        last_col, last_row = (
+            (column_index(c2.decode()), int(r2)) if c2 and r2 else (first_col, first_row)
+        )
         cells = (abs(last_row - first_row) + 1) * (abs(last_col - first_col) + 1)
         if cells <= limits.max_sheet_cells:
             continue
@@ -337,7 +282,7 @@ def _check_sheet_dimensions(where: str, zf: zipfile.ZipFile, limits: Limits) -> 
         name = sheet_names.get(lower, info.filename)
         ref = match.group(0).split(b'"')[1].decode("ascii")
         problems.append(
-            Problem(
+            Issue(
                 where,
                 f"Arket «{name}» har et brukt område på {ref} ({_thousands(cells)} celler), "
                 "altfor stort. Trolig står det noe langt nede eller langt til høyre: "
