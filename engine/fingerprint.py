@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from datetime import date
 from decimal import Decimal
 from enum import Enum
 from typing import Any
+
+import orjson
 
 from engine.model import SettlementInput
 from engine.rounding import exact_text
@@ -45,13 +46,40 @@ def _fields(cls: type) -> tuple[str, ...]:
     return names
 
 
+# exact_text depends on a number's value only (1, 1.0 and 1E+0 all give "1"), so equal
+# numbers may share one entry; a settlement repeats few distinct numbers (100 %, factor 1 …).
+_TEXTS: dict[Decimal, str] = {}
+
+
+def _number_text(value: Decimal) -> str:
+    text = _TEXTS.get(value)
+    if text is None:
+        if len(_TEXTS) > 100_000:
+            _TEXTS.clear()
+        text = _TEXTS[value] = exact_text(value)
+    return text
+
+
 def _canonical(value: Any) -> Any:
-    if value is None or isinstance(value, bool | str):
+    kind = type(value)
+    # The common types first, by exact type (this runs for every field of every record).
+    if kind is str or value is None or kind is bool:
+        return value
+    if kind is Decimal:
+        return _number_text(value)
+    if kind is date:
+        return value.isoformat()
+    if kind is tuple or kind is list:
+        return [_canonical(v) for v in value]
+    names = _FIELDS.get(kind)
+    if names is not None:
+        return _record(value, names)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, bool | str):
         return value
     if isinstance(value, Decimal | int):
         return exact_text(Decimal(value))
-    if isinstance(value, Enum):
-        return value.value
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple | list):
@@ -61,12 +89,38 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+def _record(value: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """A record's canonical dict; the common field types inline (a call per field is most of
+    the fingerprint's time on a big settlement)."""
+    out: dict[str, Any] = {}
+    texts = _TEXTS
+    for name in names:
+        field = getattr(value, name)
+        kind = type(field)
+        if kind is str or field is None or kind is bool:
+            out[name] = field
+        elif kind is Decimal:
+            out[name] = texts.get(field) or _number_text(field)
+        elif kind is date:
+            out[name] = field.isoformat()
+        else:
+            out[name] = _canonical(field)
+    return out
+
+
 def canonical_json(settlement: SettlementInput) -> str:
-    return json.dumps(_canonical(settlement), sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"))
+    """Sorted keys, no spaces, UTF-8 unescaped: exactly ``json.dumps(..., sort_keys=True,
+    ensure_ascii=False, separators=(",", ":"))``, which wrote the fingerprints stored in
+    existing workbooks (orjson escapes every character the same way; a test holds them to it)."""
+    return _canonical_bytes(settlement).decode("utf-8")
+
+
+def _canonical_bytes(settlement: SettlementInput) -> bytes:
+    return orjson.dumps(_canonical(settlement), option=orjson.OPT_SORT_KEYS)
 
 
 def fingerprint(settlement: SettlementInput) -> str:
     """SHA-256 (hex) of the rules' version and the canonical input."""
-    text = f"avregn-rules:{RULES_VERSION}\n" + canonical_json(settlement)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(f"avregn-rules:{RULES_VERSION}\n".encode())
+    digest.update(_canonical_bytes(settlement))
+    return digest.hexdigest()

@@ -63,9 +63,13 @@ def to_ore(amount: Decimal) -> int:
     return int(ore)
 
 
+ZERO = Decimal("0.00")
+
+
 def from_ore(ore: int) -> Decimal:
-    """Integer øre to kroner with exactly two decimals; zero is ``0.00``, never ``-0.00``."""
-    return Decimal(ore).scaleb(-2).quantize(CENT) if ore else Decimal("0.00")
+    """Integer øre to kroner with exactly two decimals; zero is ``0.00``, never ``-0.00``.
+    (An integer's exponent is 0, so ``scaleb(-2)`` makes it exactly −2: no quantize needed.)"""
+    return Decimal(ore).scaleb(-2) if ore else ZERO
 
 
 def format_money(amount: Decimal) -> str:
