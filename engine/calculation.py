@@ -56,7 +56,7 @@ from engine.result import (
 from engine.rounding import (
     INT64_SAFE,
     Mode,
-    decimal_places,
+    from_scaled,
     most_decimals,
     round_ratio,
     rows_fit_int64,
@@ -329,7 +329,10 @@ def _distribute(settlement: SettlementInput, participants: list[_Participant],
 
 def _account_results(settlement: SettlementInput, amounts: list[int],
                      distribution: _Distribution) -> tuple[AccountResult, ...]:
-    per_unit_of = Fraction(settlement.settings.denominator)
+    """Each account's figures; the display figures (§6.2) from integers: ``B_a / N`` to 2
+    decimals is ``half_up(B_a·n / d) / 100`` with ``N = d/n``, and ``B_a / N_a`` to 4
+    decimals likewise."""
+    n_numerator, n_denominator = settlement.settings.denominator.as_integer_ratio()
     distributed = distribution.distributed.sum(axis=0).tolist()
     tenant = distribution.tenant_share.sum(axis=0).tolist()
     out = []
@@ -338,14 +341,16 @@ def _account_results(settlement: SettlementInput, amounts: list[int],
         if distributed[a] + vacant != to_distribute:
             raise InvariantError(f"account {line.account} does not reconcile")
         denominator = distribution.denominators[a]
-        kroner = Fraction(to_distribute, 100)
+        rate = None
+        if denominator:
+            rate = from_scaled(round_ratio(to_distribute * denominator.denominator * 100,
+                                           denominator.numerator, mode=Mode.HALF_UP), 4)
         out.append(AccountResult(
             account=line.account, name=line.name, amount=line.amount,  # type: ignore[arg-type]
             to_distribute=from_ore(to_distribute), denominator=denominator,
-            per_unit=decimal_places(kroner / per_unit_of, 2, mode=Mode.HALF_UP),
-            rate=(decimal_places(kroner / denominator, 4, mode=Mode.HALF_UP)
-                  if denominator else None),
-            vacant_share=from_ore(vacant), full_distribution=line.full_distribution,
+            per_unit=from_scaled(round_ratio(to_distribute * n_denominator, n_numerator,
+                                             mode=Mode.HALF_UP), 2),
+            rate=rate, vacant_share=from_ore(vacant), full_distribution=line.full_distribution,
             distributed=from_ore(distributed[a]), tenant_share=from_ore(tenant[a]),
             owner_share=from_ore(distributed[a] - tenant[a]),
         ))

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -37,12 +39,18 @@ RULES_VERSION = "2"
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+_GETTERS: dict[tuple[str, ...], Callable[[Any], tuple[Any, ...]]] = {}
+
+
 def _fields(cls: type) -> tuple[str, ...]:
     """The fields of a record class that the fingerprint covers (cached: it runs per record)."""
     names = _FIELDS.get(cls)
     if names is None:
         names = tuple(f.name for f in dataclasses.fields(cls) if f.name not in OUTSIDE_FINGERPRINT)
         _FIELDS[cls] = names
+        # One call fetches every field (a tuple even for one field).
+        getter = attrgetter(*names) if len(names) > 1 else (lambda v, n=names[0]: (getattr(v, n),))
+        _GETTERS[names] = getter
     return names
 
 
@@ -74,6 +82,8 @@ def _canonical(value: Any) -> Any:
     names = _FIELDS.get(kind)
     if names is not None:
         return _record(value, names)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _record(value, _fields(kind))
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, bool | str):
@@ -84,8 +94,6 @@ def _canonical(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, tuple | list):
         return [_canonical(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _canonical(getattr(value, name)) for name in _fields(type(value))}
     return value
 
 
@@ -94,8 +102,7 @@ def _record(value: Any, names: tuple[str, ...]) -> dict[str, Any]:
     the fingerprint's time on a big settlement)."""
     out: dict[str, Any] = {}
     texts = _TEXTS
-    for name in names:
-        field = getattr(value, name)
+    for name, field in zip(names, _GETTERS[names](value), strict=True):
         kind = type(field)
         if kind is str or field is None or kind is bool:
             out[name] = field

@@ -64,9 +64,13 @@ def decimal_places(value: Fraction | Decimal, places: int, *, mode: Mode) -> Dec
     if mode is not Mode.HALF_UP:
         raise ValueError("display figures round half up")
     frac = Fraction(value)
-    scaled = round_ratio(frac.numerator * 10**places, frac.denominator, mode=mode)
-    result = Decimal(scaled).scaleb(-places)
-    return result + Decimal(0).scaleb(-places)  # no -0.00
+    return from_scaled(round_ratio(frac.numerator * 10**places, frac.denominator, mode=mode),
+                       places)
+
+
+def from_scaled(scaled: int, places: int) -> Decimal:
+    """``scaled · 10^-places`` with exactly ``places`` decimals (never ``-0.00``)."""
+    return Decimal(scaled).scaleb(-places) + Decimal(0).scaleb(-places)
 
 
 def exact_text(value: Decimal) -> str:

@@ -1,0 +1,146 @@
+"""Speed benchmark of issue 11 (not a test): prints every figure in one run.
+
+    python bench/bench_speed.py [--quick]
+
+1. the engine: one settlement of 500 objects × 200 accounts in-process (target ≤ 50 ms);
+2. a portfolio of 1 000 settlements × 40 objects × 60 accounts (target < 2 s);
+3. ``avregn calc big.json --json`` as a whole process (start, imports, reading, calculating,
+   writing 16 MB of JSON to a file), its peak memory (target < 120 MB), the same without
+   ``--json``, and the engine's own path (read → calculate → ``engine.result_json.dumps``)
+   as a process, which is what a command line built on it costs;
+4. ``avregn --help`` (target < 0.15 s);
+5. when ``soffice`` is installed: LibreOffice recalculating the hand-built formula sheet of the
+   same settlement (``bench/hand_sheet.py``), a whole process including its start, and the
+   ratio (target ≥ 5×, aim 8×).
+
+Times are the best of a few runs (the machine is shared; the best run is the least disturbed);
+the LibreOffice and ``avregn`` runs alternate, so both see the same load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from synthetic import synthetic_settlement  # noqa: E402
+
+from engine.calculation import calculate  # noqa: E402
+from engine.contract import input_to_json  # noqa: E402
+
+# The engine's own command-line path, for comparison with whatever ``avregn calc`` is today.
+ENGINE_PATH = """
+import sys
+from engine.contract_in import load_json, parse_settlement
+from engine.calculation import try_calculate
+from engine.result_json import dumps
+with open(sys.argv[1], encoding="utf-8") as f:
+    settlement, problems = parse_settlement(load_json(f.read()), require_amounts=True)
+result, problems = try_calculate(settlement)
+sys.stdout.buffer.write(dumps(result))
+"""
+
+
+def _best(run, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _process(args: list[str], out: Path | None = None) -> tuple[float, int]:
+    """Wall time and peak RSS (MB) of one child process, stdout to ``out`` (or discarded)."""
+    sink = open(out, "wb") if out else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        t0 = time.perf_counter()
+        child = subprocess.Popen(args, stdout=sink, stderr=subprocess.PIPE, cwd=ROOT)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - t0
+    finally:
+        if out:
+            sink.close()  # type: ignore[union-attr]
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{args} failed: {child.stderr.read().decode() if child.stderr else ''}")
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def engine_figures(repeat: int) -> None:
+    big = synthetic_settlement(500, 200)
+    best = _best(lambda: calculate(big), repeat)
+    print(f"1. engine 500 x 200 in-process: {best * 1000:.0f} ms "
+          f"(target <= 50 ms: {'OK' if best <= 0.05 else 'OVER'})")
+    portfolio = [synthetic_settlement(40, 60, seed=k) for k in range(1000)]
+    best = _best(lambda: [calculate(s) for s in portfolio], max(1, repeat // 2))
+    print(f"2. portfolio 1000 x 40 x 60: {best:.2f} s "
+          f"(target < 2 s: {'OK' if best < 2 else 'OVER'})")
+
+
+def process_figures(work: Path, repeat: int) -> None:
+    big = work / "big.json"
+    big.write_text(json.dumps(input_to_json(synthetic_settlement(500, 200))), encoding="utf-8")
+    avregn = shutil.which("avregn", path=str(Path(sys.executable).parent)) or "avregn"
+    runs = {
+        "avregn calc --json": [avregn, "calc", str(big), "--json"],
+        "avregn calc": [avregn, "calc", str(big)],
+        "engine path (read, calculate, dumps)": [sys.executable, "-c", ENGINE_PATH, str(big)],
+        "avregn --help": [avregn, "--help"],
+    }
+    soffice = shutil.which("soffice")
+    sheet = profile = None
+    if soffice:
+        from hand_sheet import libreoffice_profile, time_libreoffice, write_hand_sheet
+
+        sheet = work / "hand.xlsx"
+        formulas = write_hand_sheet(synthetic_settlement(500, 200), sheet)
+        profile = libreoffice_profile(work / "lo-profile")
+        time_libreoffice(sheet, profile, work)  # the first start of a fresh profile sets it up
+
+    times: dict[str, float] = {}
+    memory: dict[str, int] = {}
+    lo_best = float("inf")
+    for _ in range(repeat):
+        for label, args in runs.items():
+            elapsed, peak = _process(args, work / "out.json")
+            if elapsed < times.get(label, float("inf")):
+                times[label], memory[label] = elapsed, peak
+        if sheet and profile:
+            lo_best = min(lo_best, time_libreoffice(sheet, profile, work))
+
+    for label in runs:
+        print(f"3. {label}: {times[label]:.2f} s, peak {memory[label]} MB")
+    size = (work / "out.json").stat().st_size if (work / "out.json").exists() else 0
+    print(f"   (result JSON of 500 x 200: {size / 1e6:.1f} MB)")
+    helps = times["avregn --help"]
+    print(f"4. avregn --help: {helps:.2f} s (target < 0.15 s: {'OK' if helps < 0.15 else 'OVER'})")
+    if not soffice:
+        print("5. LibreOffice: soffice is not installed; no comparison")
+        return
+    print(f"5. LibreOffice recalculating the hand-built sheet ({formulas:,} formulas): "
+          f"{lo_best:.2f} s")
+    for label in ("avregn calc --json", "engine path (read, calculate, dumps)"):
+        ratio = lo_best / times[label]
+        verdict = "OK" if ratio >= 5 else "UNDER"
+        print(f"   {label}: {ratio:.1f}x faster than LibreOffice (target >= 5x: {verdict})")
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    repeat = 2 if quick else 5
+    engine_figures(repeat)
+    with tempfile.TemporaryDirectory() as work:
+        process_figures(Path(work), 2 if quick else 3)
+
+
+if __name__ == "__main__":
+    main()
