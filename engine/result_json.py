@@ -195,8 +195,8 @@ def allocations_json(table: AllocationTable) -> list[bytes]:
     kinds: dict[tuple[str, bool, str], int] = {("1", True, "100"): 0}
     codes = np.zeros((n, m), dtype=np.int64)
     for (p, a), (factor, participates, share_pct) in table.adjusted.items():
-        kind = (exact_text(factor), participates, exact_text(share_pct))
-        codes[p, a] = kinds.setdefault(kind, len(kinds))
+        texts = (exact_text(factor), participates, exact_text(share_pct))
+        codes[p, a] = kinds.setdefault(texts, len(kinds))
     kind_first = _slots([f'{k[0]}","participates":{"true" if k[1] else "false"},'
                          '"distributed":"'.encode() for k in kinds])
     kind_second = _slots([f'","share_pct":"{k[2]}","tenant_share":"'.encode() for k in kinds])

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -139,10 +140,8 @@ def rows_fit_int64(amounts: Sequence[int], denominators: Sequence[int]) -> bool:
             and all(n >= 0 and n * slack < INT64_SAFE for n in denominators))
 
 
-def split_rows(amounts: npt.NDArray[np.int64] | npt.NDArray[np.object_],
-               weights: npt.NDArray[np.int64] | npt.NDArray[np.object_],
-               denominators: npt.NDArray[np.int64] | npt.NDArray[np.object_]
-               ) -> npt.NDArray[np.int64] | npt.NDArray[np.object_]:
+def split_rows(amounts: npt.NDArray[Any], weights: npt.NDArray[Any],
+               denominators: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """``split_largest_remainder`` of every row at once: row ``r`` splits ``amounts[r]`` øre
     over ``weights[r]`` (≥ 0, summing to ``denominators[r]``); columns are in tie order (an
     equal remainder goes to the earlier column), negative amounts are mirrored. A row whose
