@@ -25,7 +25,6 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 
 class Mode(Enum):
@@ -140,8 +139,8 @@ def rows_fit_int64(amounts: Sequence[int], denominators: Sequence[int]) -> bool:
             and all(n >= 0 and n * slack < INT64_SAFE for n in denominators))
 
 
-def split_rows(amounts: npt.NDArray[Any], weights: npt.NDArray[Any],
-               denominators: npt.NDArray[Any]) -> npt.NDArray[Any]:
+def split_rows(amounts: np.ndarray[Any, Any], weights: np.ndarray[Any, Any],
+               denominators: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """``split_largest_remainder`` of every row at once: row ``r`` splits ``amounts[r]`` øre
     over ``weights[r]`` (≥ 0, summing to ``denominators[r]``); columns are in tie order (an
     equal remainder goes to the earlier column), negative amounts are mirrored. A row whose

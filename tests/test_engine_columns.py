@@ -258,3 +258,16 @@ def test_orjson_writes_text_as_the_standard_library_does(text: str) -> None:
     value = {"b": text, "a": [text, None, True]}
     assert orjson.dumps(value, option=orjson.OPT_SORT_KEYS) == json.dumps(
         value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@FAST
+@given(settlements())
+def test_the_fingerprint_text_is_the_one_json_dumps_wrote(data: dict[str, Any]) -> None:
+    """Fingerprints stored in workbooks were hashed from ``json.dumps``' text: orjson must
+    write the same bytes, or every stored result would look stale."""
+    from engine.fingerprint import _canonical, canonical_json
+
+    settlement, problems = parse_settlement(exact(data))
+    assert settlement is not None, problems
+    assert canonical_json(settlement) == json.dumps(
+        _canonical(settlement), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
