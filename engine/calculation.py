@@ -13,6 +13,17 @@ quantity of one settlement is brought onto one common integer scale:
 All parts of one account then share the integer denominator ``N_a·D·10^(k+j)``, and the
 largest-remainder split (``engine.rounding``) compares integer remainders exactly.
 
+Why a matrix: a big settlement has 100 000 (object, account) cells, and a Python loop over
+them cost more than everything else together. The weights of every account form one matrix
+(accounts × tenants in tie order, the vacancy last) that ``engine.rounding.split_rows``
+splits at once, in int64 when the figures provably fit and in Python integers otherwise; the
+result keeps the parts as matrices (``engine.result.AllocationTable``).
+
+The calculation reads in spec order: ``_who_takes_part`` (§5), ``_time_weights`` (§6.1),
+``_amounts_to_distribute`` (§6.2), ``_distribute`` (§6.3–6.4 with the split of §6.8),
+``_object_results`` with ``_cap_and_fixed`` (§6.5), ``_invoiced`` (§6.6), ``_admin_fee`` and
+``_invoice_status`` (§6.7), and ``_summary`` (§6.9, with the invariant of §6.8).
+
 Worked example (spec §10, factor): N = 1000, ten areas of 100 m², five let for the whole year,
 one of them with factor 2 on an account of 50 000 kr. D = 366, k = 0, j = 0: TT = 100·366 for
 each tenant, the vacancy 500·366, the account's denominator (200 + 4·100 + 500)·366 = 1100·366,
