@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import exact
@@ -20,7 +21,7 @@ from engine.contract_fast import NotANumber, read_records
 from engine.contract_in import parse_settlement
 from engine.contract_models import parse_settlement_with_models
 
-CHECKS = settings(max_examples=120, deadline=None,
+CHECKS = settings(max_examples=50, deadline=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 ODD_VALUES: list[Any] = [
@@ -60,6 +61,7 @@ def _same(data: Any) -> None:
         data, require_amounts=True)
 
 
+@pytest.mark.slow
 @CHECKS
 @given(settlements(), st.randoms(use_true_random=False))
 def test_valid_files_read_alike(data: dict[str, Any], rng: random.Random) -> None:
@@ -69,6 +71,7 @@ def test_valid_files_read_alike(data: dict[str, Any], rng: random.Random) -> Non
         _same(read)
 
 
+@pytest.mark.slow
 @CHECKS
 @given(settlements(), st.randoms(use_true_random=False), st.sampled_from(ODD_VALUES),
        st.booleans())

@@ -34,7 +34,7 @@ from engine.result import Result
 from engine.result_json import _head, _summary, dumps, money_slots
 from engine.rounding import INT64_SAFE, rows_fit_int64, split_largest_remainder, split_rows
 
-FAST = settings(max_examples=60, deadline=None,
+FAST = settings(max_examples=30, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -100,6 +100,7 @@ def _engine(data: dict[str, Any]) -> Result:
     return calculate(settlement)
 
 
+@pytest.mark.slow
 @FAST
 @given(settlements())
 def test_the_exact_integer_fallback_gives_the_same_result(data: dict[str, Any]) -> None:
@@ -160,6 +161,7 @@ def _plain(value: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
+@pytest.mark.slow
 @FAST
 @given(settlements())
 def test_dumps_writes_what_the_standard_library_writes(data: dict[str, Any]) -> None:
@@ -260,6 +262,7 @@ def test_orjson_writes_text_as_the_standard_library_does(text: str) -> None:
         value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+@pytest.mark.slow
 @FAST
 @given(settlements())
 def test_the_fingerprint_text_is_the_one_json_dumps_wrote(data: dict[str, Any]) -> None:
