@@ -76,7 +76,7 @@ from engine.rounding import (
 )
 from engine.validation import check_calculable, validate
 
-VAT = Decimal(25)  # percent
+VAT_PCT = 25
 HUNDRED = Decimal(100)
 
 
@@ -407,8 +407,8 @@ def _object_results(settlement: SettlementInput, participants: list[_Participant
         rest = total - invoiced - correction
         fee_rule = _fee_rule(obj, s.admin_fee, part.index, warnings)
         fee = _admin_fee(fee_rule, total)
-        vat = _percent_of(rest, VAT) if obj.vat_liable else 0
-        fee_vat = _percent_of(fee, VAT) if obj.vat_liable and fee_rule.vat_liable else 0
+        vat = _vat(rest) if obj.vat_liable else 0
+        fee_vat = _vat(fee) if obj.vat_liable and fee_rule.vat_liable else 0
         owed = _Owed(distributed[p], share, cap_reduction, fixed_difference, total, invoiced,
                      correction, rest, fee, vat, fee_vat)
         out.append((ObjectResult(
@@ -471,6 +471,11 @@ def _invoiced(part: _Participant, period: _Period, warnings: list[Problem]
         counted.append(CountedInvoice(inv, inside, from_ore(amount)))
         invoiced += amount
     return tuple(counted), invoiced
+
+
+def _vat(amount_ore: int) -> int:
+    """§6.7: VAT of an amount, rounded half up (away from zero)."""
+    return round_ratio(amount_ore * VAT_PCT, 100, mode=Mode.HALF_UP)
 
 
 def _admin_fee(rule: AdminFee, total: int) -> int:

@@ -57,10 +57,10 @@ def money(value: Decimal | int | str) -> Decimal:
 
 def to_ore(amount: Decimal) -> int:
     """Kroner with two decimals to integer øre (exact; more decimals are a bug upstream)."""
-    ore = amount.scaleb(2)
-    if ore != ore.to_integral_value():
+    numerator, denominator = amount.as_integer_ratio()  # denominator divides 100 for money
+    if 100 % denominator:
         raise MoneyError(f"{amount} has more than two decimals")
-    return int(ore)
+    return numerator * (100 // denominator)
 
 
 ZERO = Decimal("0.00")
@@ -68,8 +68,9 @@ ZERO = Decimal("0.00")
 
 def from_ore(ore: int) -> Decimal:
     """Integer øre to kroner with exactly two decimals; zero is ``0.00``, never ``-0.00``.
-    (An integer's exponent is 0, so ``scaleb(-2)`` makes it exactly −2: no quantize needed.)"""
-    return Decimal(ore).scaleb(-2) if ore else ZERO
+    (An integer's exponent is 0, so ``· 0.01`` makes it exactly −2; amounts have far fewer
+    than Decimal's 28 digits, so the product is exact.)"""
+    return Decimal(ore) * CENT if ore else ZERO
 
 
 def format_money(amount: Decimal) -> str:
