@@ -228,10 +228,6 @@ def invoicing(raw: Any) -> Invoicing:
         "vat_code_free")))
 
 
-def _nested(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return read
-
-
 def settings(raw: Any) -> Settings:
     r = _Record(raw)
     fee = r.optional("admin_fee", admin_fee, None)
