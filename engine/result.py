@@ -138,7 +138,10 @@ class AllocationTable(Sequence[Allocation]):
                 and np.array_equal(self.distributed_ore, other.distributed_ore)
                 and np.array_equal(self.tenant_share_ore, other.tenant_share_ore))
 
-    __hash__ = None  # type: ignore[assignment]
+    def __hash__(self) -> int:
+        """Cheap and consistent with ``==`` (equal tables name the same rows and columns), so
+        a ``Result`` stays hashable as a frozen record."""
+        return hash((self.object_ids, self.accounts, len(self.adjusted)))
 
     def __repr__(self) -> str:
         return (f"AllocationTable({len(self.object_ids)} objects × "
