@@ -82,10 +82,10 @@ def _canonical(value: Any) -> Any:
     names = _FIELDS.get(kind)
     if names is not None:
         return _record(value, names)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _record(value, _fields(kind))
     if isinstance(value, Enum):
         return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _record(value, _fields(kind))
     if isinstance(value, bool | str):
         return value
     if isinstance(value, Decimal | int):
