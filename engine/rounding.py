@@ -69,8 +69,11 @@ def decimal_places(value: Fraction | Decimal, places: int, *, mode: Mode) -> Dec
 
 
 def from_scaled(scaled: int, places: int) -> Decimal:
-    """``scaled · 10^-places`` with exactly ``places`` decimals (never ``-0.00``)."""
-    return Decimal(scaled).scaleb(-places) + Decimal(0).scaleb(-places)
+    """``scaled · 10^-places`` with exactly ``places`` decimals (never ``-0.00``): an integer's
+    exponent is 0, so ``scaleb`` makes it exactly ``-places``."""
+    if scaled:
+        return Decimal(scaled).scaleb(-places)
+    return Decimal(0).scaleb(-places)
 
 
 def exact_text(value: Decimal) -> str:
