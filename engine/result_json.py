@@ -216,7 +216,6 @@ def allocations_json(table: AllocationTable) -> list[bytes]:
 
     pieces: list[bytes] = []
     per_chunk = max(1, _ROWS_PER_CHUNK // m)
-    account_index = np.arange(m)
     for first in range(0, n, per_chunk):
         rows = slice(first, min(n, first + per_chunk))
         count = (rows.stop - rows.start) * m
@@ -224,27 +223,39 @@ def allocations_json(table: AllocationTable) -> list[bytes]:
         tenant = np.asarray(table.tenant_share_ore[rows]).astype(np.int64).ravel()
         owner = distributed - tenant
         kind = codes[rows].ravel()
+        adjusted = np.flatnonzero(kind)  # the few cells that are not 1, yes, 100
+        # (what, part): "object"/"account" broadcast over the other axis, "kind" is the default
+        # row patched where a cell is adjusted, "money" is rendered, "text" is constant.
         layout: list[tuple[str, Any]] = [
-            ("table", object_part[np.repeat(np.arange(rows.start, rows.stop), m)]),
-            ("table", account_part[np.tile(account_index, rows.stop - rows.start)]),
-            ("table", kind_first[kind]),
+            ("object", object_part[rows]),
+            ("account", account_part),
+            ("kind", kind_first),
             ("money", distributed),
-            ("table", kind_second[kind]),
+            ("kind", kind_second),
             ("money", tenant),
-            ("table", owner_label),
+            ("text", owner_label),
             ("money", owner),
-            ("table", close),
+            ("text", close),
         ]
-        widths = [(part.shape[-1] if what == "table"
-                   else _kroner_digits(np.abs(part)) + 4) for what, part in layout]
+        widths = [(_kroner_digits(np.abs(part)) + 4 if what == "money" else part.shape[-1])
+                  for what, part in layout]
         block = np.empty((count, sum(widths)), dtype=np.uint8)
+        cells = block.reshape(rows.stop - rows.start, m, block.shape[1])
         column = 0
         for (what, part), width in zip(layout, widths, strict=True):
-            view = block[:, column:column + width]
-            if what == "table":
-                view[...] = part
+            span = slice(column, column + width)
+            if what == "object":
+                cells[:, :, span] = part[:, None, :]
+            elif what == "account":
+                cells[:, :, span] = part[None, :, :]
+            elif what == "kind":
+                block[:, span] = part[0]
+                if adjusted.size:
+                    block[adjusted, span] = part[kind[adjusted]]
+            elif what == "money":
+                money_slots(part, block[:, span])
             else:
-                money_slots(part, view)
+                block[:, span] = part
             column += width
         pieces.append(block.tobytes().translate(None, b"\x00"))
     pieces[-1] = pieces[-1][:-1]  # the last record's comma
