@@ -33,7 +33,7 @@ import orjson
 
 from engine.money import format_money
 from engine.result import AllocationTable, Result
-from engine.rounding import Mode, decimal_places, exact_text
+from engine.rounding import Mode, exact_text, round_ratio
 
 _ROWS_PER_CHUNK = 8192  # allocations rendered at once: a few MB of scratch, whatever the size
 _PAIRS = np.array([[48 + k // 10, 48 + k % 10] for k in range(100)], dtype=np.uint8)
@@ -72,8 +72,20 @@ def _opt_money(value: Decimal | None) -> str | None:
 
 
 def _quantity(value: Fraction | Decimal) -> str:
-    """Non-money quantities: half up to 6 decimals, trailing zeros cut ("0.49589", "524.6")."""
-    return exact_text(decimal_places(value, 6, mode=Mode.HALF_UP))
+    """Non-money quantities: half up to 6 decimals, trailing zeros cut ("0.49589", "524.6");
+    the text of ``exact_text(decimal_places(value, 6))``, written from integers.
+
+    >>> _quantity(Fraction(74, 366)), _quantity(Decimal("524.60")), _quantity(Fraction(-1, 3))
+    ('0.202186', '524.6', '-0.333333')
+    """
+    if isinstance(value, Fraction):
+        numerator, denominator = value.numerator, value.denominator
+    else:
+        numerator, denominator = value.as_integer_ratio()
+    millionths = round_ratio(numerator * 1_000_000, denominator, mode=Mode.HALF_UP)
+    whole, part = divmod(abs(millionths), 1_000_000)
+    text = f"{whole}.{part:06d}".rstrip("0").rstrip(".")
+    return "-" + text if millionths < 0 else text
 
 
 def _head(result: Result) -> dict[str, Any]:
