@@ -32,11 +32,10 @@ and the split gives 9 090,91 / 4 545,46 / 4 545,46 / 4 545,45 / 4 545,45 / 22 72
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -119,23 +118,20 @@ def calculate(settlement: SettlementInput, *, calculated_at: datetime | None = N
     return result
 
 
-@dataclass(frozen=True, slots=True)
-class _Period:
+class _Period(NamedTuple):
     start: date
     end: date
     days: int  # D
     months: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Participant:
-    index: int  # in the input's contract_objects
+class _Participant(NamedTuple):
+    position: int  # in the input's contract_objects
     obj: ContractObject
     days: int  # d_i
 
 
-@dataclass(frozen=True, slots=True)
-class _TimeWeights:
+class _TimeWeights(NamedTuple):
     """§6.1 on the common integer scale: ``weighted[p] / unit_scale`` is ``T_p``."""
 
     weighted: list[int]
@@ -143,8 +139,7 @@ class _TimeWeights:
     unit_scale: int  # D · 10^k
 
 
-@dataclass(frozen=True, slots=True)
-class _Distribution:
+class _Distribution(NamedTuple):
     """§6.3–6.4 for every account: money matrices objects × accounts (input order), in øre."""
 
     distributed: np.ndarray[Any, Any]  # F_ia
@@ -370,8 +365,7 @@ def _account_results(settlement: SettlementInput, amounts: list[int],
 
 # §6.5–6.7 per object ---------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class _Owed:
+class _Owed(NamedTuple):
     """One object's money in øre, for the summary."""
 
     distributed: int
@@ -405,7 +399,7 @@ def _object_results(settlement: SettlementInput, participants: list[_Participant
         cap_reduction = share - total if cap_limit is not None else 0
         fixed_difference = share - total if fixed_amount is not None else 0
         rest = total - invoiced - correction
-        fee_rule = _fee_rule(obj, s.admin_fee, part.index, warnings)
+        fee_rule = _fee_rule(obj, s.admin_fee, part.position, warnings)
         fee = _admin_fee(fee_rule, total)
         vat = _vat(rest) if obj.vat_liable else 0
         fee_vat = _vat(fee) if obj.vat_liable and fee_rule.vat_liable else 0
@@ -464,7 +458,7 @@ def _invoiced(part: _Participant, period: _Period, warnings: list[Problem]
         inside = overlap_days(inv.period_from, inv.period_to, start, end)
         amount = counted_part(to_ore(inv.amount), inv.period_from, inv.period_to, start, end)
         if inside == 0:
-            warnings.append(Problem(f"contract_objects[{part.index}].invoiced[{m}]",
+            warnings.append(Problem(f"contract_objects[{part.position}].invoiced[{m}]",
                                     f"{obj.id}: a konto-faktura {inv.invoice_no} "
                                     f"({inv.period_from:%d.%m.%Y}–{inv.period_to:%d.%m.%Y}) "
                                     "ligger utenfor perioden og teller 0."))
@@ -535,7 +529,7 @@ def _master_data_warnings(participants: list[_Participant]) -> list[Problem]:
     listed twice for one object (it would be counted twice)."""
     out = []
     for part in participants:
-        i, obj = part.index, part.obj
+        i, obj = part.position, part.obj
         if not obj.customer_id:
             out.append(Problem(f"contract_objects[{i}].customer_id",
                                f"{obj.id} mangler kunde-id (trengs for fakturagrunnlaget)."))
