@@ -59,15 +59,20 @@ def money(value: Decimal | int | str) -> Decimal:
 
 def to_ore(amount: Decimal) -> int:
     """Kroner with two decimals to integer øre (exact; more decimals are a bug upstream)."""
-    ore = amount.scaleb(2)
-    if ore != ore.to_integral_value():
+    numerator, denominator = amount.as_integer_ratio()  # denominator divides 100 for money
+    if 100 % denominator:
         raise MoneyError(f"{amount} has more than two decimals")
-    return int(ore)
+    return numerator * (100 // denominator)
+
+
+ZERO = Decimal("0.00")
 
 
 def from_ore(ore: int) -> Decimal:
-    """Integer øre to kroner with exactly two decimals; zero is ``0.00``, never ``-0.00``."""
-    return Decimal(ore).scaleb(-2).quantize(CENT) if ore else Decimal("0.00")
+    """Integer øre to kroner with exactly two decimals; zero is ``0.00``, never ``-0.00``.
+    (An integer's exponent is 0, so ``· 0.01`` makes it exactly −2; amounts have far fewer
+    than Decimal's 28 digits, so the product is exact.)"""
+    return Decimal(ore) * CENT if ore else ZERO
 
 
 def format_money(amount: Decimal) -> str:

@@ -1,19 +1,37 @@
 """The result of one calculation, as immutable records.
 
-Money is ``Decimal`` with two decimals. Allocations (one per object × account, up to hundreds
-of thousands on a big settlement) are compact named tuples holding integer øre, with ``Decimal``
-properties, so that building them stays cheap; look one up with ``Result.allocation(obj, acc)``.
-Exact non-money quantities (weights, weighted numerators, vacancy) are ``Fraction``: display code
-rounds them (``engine.rounding.decimal_places``), the calculation never does.
+Money is ``Decimal`` with two decimals. Exact non-money quantities (weights, weighted
+numerators, vacancy) are ``Fraction``: display code rounds them
+(``engine.rounding.decimal_places``), the calculation never does.
+
+Allocations (one per object × account: 100 000 on a settlement of 500 objects and 200
+accounts) are held in columns, because creating that many records costs more than the whole
+calculation. ``Result.allocations`` is an ``AllocationTable``:
+
+* ``distributed_ore`` and ``tenant_share_ore``: integer matrices (numpy, objects × accounts, in
+  input order; int64, or Python integers in an object array when a settlement's figures could
+  overflow int64 — ``engine.rounding.rows_fit_int64``);
+* ``object_ids`` and ``accounts`` name the rows and columns; ``adjusted`` holds the factor,
+  participation and share of the few cells that have an adjustment (all others: 1, yes, 100).
+
+What readers use stays record-shaped: ``Result.allocation(object_id, account)`` (a dictionary
+lookup) returns an ``Allocation`` with ``.object_id, .account, .factor, .participates,
+.share_pct`` and the money as ``.distributed, .tenant_share, .owner_share`` (``Decimal``) and
+``.distributed_ore, .tenant_share_ore`` (``int``); iterating ``Result.allocations`` (or
+indexing it) yields them in the contract's order, objects in input order and accounts inside,
+each made when asked for. Code that wants every figure fast (the result JSON) reads the columns.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple, overload
+
+import numpy as np
 
 from engine.model import Invoice, InvoiceStatus, Status
 from engine.money import from_ore
@@ -42,6 +60,92 @@ class Allocation(NamedTuple):
     @property
     def owner_share(self) -> Decimal:
         return from_ore(self.distributed_ore - self.tenant_share_ore)
+
+
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+# What an adjusted cell says: (factor, participates, share_pct).
+Adjusted = tuple[Decimal, bool, Decimal]
+_PLAIN: Adjusted = (ONE, True, HUNDRED)
+
+
+class AllocationTable(Sequence[Allocation]):
+    """Every allocation of a result, in columns (see the module docstring)."""
+
+    __slots__ = ("_columns", "_rows", "accounts", "adjusted", "distributed_ore", "object_ids",
+                 "tenant_share_ore")
+
+    def __init__(self, object_ids: tuple[str, ...], accounts: tuple[str, ...],
+                 distributed_ore: np.ndarray[Any, Any], tenant_share_ore: np.ndarray[Any, Any],
+                 adjusted: Mapping[tuple[int, int], Adjusted]) -> None:
+        shape = (len(object_ids), len(accounts))
+        if distributed_ore.shape != shape or tenant_share_ore.shape != shape:
+            raise ValueError(f"allocation columns must be {shape}")
+        self.object_ids = object_ids
+        self.accounts = accounts
+        self.distributed_ore = distributed_ore
+        self.tenant_share_ore = tenant_share_ore
+        self.adjusted = dict(adjusted)  # (row, column) → (factor, participates, share_pct)
+        self._rows = {object_id: p for p, object_id in enumerate(object_ids)}
+        self._columns = {account: a for a, account in enumerate(accounts)}
+
+    def __len__(self) -> int:
+        return len(self.object_ids) * len(self.accounts)
+
+    def _make(self, p: int, a: int) -> Allocation:
+        factor, participates, share_pct = self.adjusted.get((p, a), _PLAIN)
+        return Allocation(self.object_ids[p], self.accounts[a], factor, participates, share_pct,
+                          int(self.distributed_ore[p, a]), int(self.tenant_share_ore[p, a]))
+
+    @overload
+    def __getitem__(self, index: int) -> Allocation: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Allocation]: ...
+
+    def __getitem__(self, index: int | slice) -> Allocation | Sequence[Allocation]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(len(self)))]
+        count = len(self)
+        if index < 0:
+            index += count
+        if not 0 <= index < count:
+            raise IndexError(index)
+        return self._make(*divmod(index, len(self.accounts)))
+
+    def __iter__(self) -> Iterator[Allocation]:
+        adjusted = self.adjusted
+        for p, object_id in enumerate(self.object_ids):
+            distributed = self.distributed_ore[p].tolist()
+            tenant = self.tenant_share_ore[p].tolist()
+            for a, account in enumerate(self.accounts):
+                factor, participates, share_pct = adjusted.get((p, a), _PLAIN)
+                yield Allocation(object_id, account, factor, participates, share_pct,
+                                 int(distributed[a]), int(tenant[a]))
+
+    def row(self, object_id: str) -> int:
+        """The row (the object's place among the objects that take part); ``KeyError``."""
+        return self._rows[object_id]
+
+    def get(self, object_id: str, account: str) -> Allocation:
+        """The allocation of one object on one account (``KeyError`` when there is none)."""
+        return self._make(self._rows[object_id], self._columns[account])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AllocationTable):
+            return NotImplemented
+        return (self.object_ids == other.object_ids and self.accounts == other.accounts
+                and self.adjusted == other.adjusted
+                and np.array_equal(self.distributed_ore, other.distributed_ore)
+                and np.array_equal(self.tenant_share_ore, other.tenant_share_ore))
+
+    def __hash__(self) -> int:
+        """Cheap and consistent with ``==`` (equal tables name the same rows and columns), so
+        a ``Result`` stays hashable as a frozen record."""
+        return hash((self.object_ids, self.accounts, len(self.adjusted)))
+
+    def __repr__(self) -> str:
+        return (f"AllocationTable({len(self.object_ids)} objects × "
+                f"{len(self.accounts)} accounts)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,33 +252,13 @@ class Result:
     calculated_at: datetime | None
     accounts: tuple[AccountResult, ...]
     objects: tuple[ObjectResult, ...]
-    allocations: tuple[Allocation, ...]  # objects in input order, accounts inside
+    allocations: AllocationTable  # objects in input order, accounts inside
     summary: Summary
-    _index: dict[tuple[str, str], int] = field(default_factory=dict, compare=False, repr=False)
 
     def object(self, object_id: str) -> ObjectResult:
-        for obj in self.objects:
-            if obj.id == object_id:
-                return obj
-        raise KeyError(object_id)
-
-    def account(self, account: str) -> AccountResult:
-        for acc in self.accounts:
-            if acc.account == account:
-                return acc
-        raise KeyError(account)
+        """The result of one object (``KeyError`` when it does not take part)."""
+        return self.objects[self.allocations.row(object_id)]
 
     def allocation(self, object_id: str, account: str) -> Allocation:
-        """Cheap lookup by (object, account); the index is built on first use."""
-        if not self._index:
-            self._index.update(
-                ((a.object_id, a.account), k) for k, a in enumerate(self.allocations)
-            )
-        return self.allocations[self._index[(object_id, account)]]
-
-    def allocations_of(self, object_id: str) -> tuple[Allocation, ...]:
-        n = len(self.accounts)
-        for k, obj in enumerate(self.objects):
-            if obj.id == object_id:
-                return self.allocations[k * n : (k + 1) * n]
-        raise KeyError(object_id)
+        """One object's allocation on one account: a dictionary lookup."""
+        return self.allocations.get(object_id, account)

@@ -30,7 +30,7 @@ from engine.model import (
 from engine.norwegian import format_number
 from engine.periods import overlap_days, period_end, validate_period
 from engine.problems import Problem
-from engine.rounding import Mode, decimal_places, exact_text
+from engine.rounding import Mode, decimal_places, exact_text, most_decimals, scaled
 from engine.statuses import exported_problems
 
 HUNDRED = Decimal(100)
@@ -208,12 +208,16 @@ def check_calculable(settlement: SettlementInput) -> list[Problem]:
     start = s.period_start
     end = period_end(start, s.interval_months)
     days = (end - start).days + 1
-    weighted = [
-        (o.id, Fraction(o.effective_numerator) * overlap_days(o.start, o.end, start, end) / days)
-        for o in settlement.contract_objects
-    ]
-    total = sum((w for _, w in weighted), Fraction(0))
-    if total > Fraction(s.denominator):
+    lease_days = [overlap_days(o.start, o.end, start, end) for o in settlement.contract_objects]
+    # Exact in integers (numerators · 10^k · days); Fractions only for the message.
+    objects = settlement.contract_objects
+    k = most_decimals([s.denominator, *(o.effective_numerator for o in objects)])
+    units = sum(scaled(o.effective_numerator, k) * d
+                for o, d in zip(objects, lease_days, strict=True))
+    if units > scaled(s.denominator, k) * days:
+        weighted = [(o.id, Fraction(o.effective_numerator) * d / days)
+                    for o, d in zip(settlement.contract_objects, lease_days, strict=True)]
+        total = sum((w for _, w in weighted), Fraction(0))
         named = ", ".join(f"{oid} ({fmt(w)})" for oid, w in weighted if w)
         out.append(Problem("settlement.denominator",
                            f"Vektede tellere {fmt(total)} er større enn nevneren "

@@ -112,7 +112,7 @@ def letter_data(letters: Letters, obj: ObjectResult) -> dict[str, Any]:
     in_period = obj.days > 0
 
     rows = []
-    for alloc in result.allocations_of(obj.id):
+    for alloc in (result.allocation(obj.id, a.account) for a in result.accounts):
         account = letters.accounts[alloc.account]
         rows.append({
             "account": account.account,

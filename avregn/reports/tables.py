@@ -88,12 +88,13 @@ def by_transaction_type(calc: Calculated) -> Report:
         groups[NO_TYPE] = groups.pop(NO_TYPE)  # last
     rows: list[Row] = []
     total_amount = total_distributed = Decimal("0.00")
+    results = {a.account: a for a in calc.result.accounts}
     for kind, accounts in groups.items():
         rows.append(Row((kind, None, None, None, None), "group"))
         amount = distributed = Decimal("0.00")
         for account in accounts:
             line = lines[account]
-            result = calc.result.account(account)
+            result = results[account]
             rows.append(Row((line.account, line.name, line.amount, line.share_pct,
                              result.to_distribute)))
             amount += line.amount or 0
