@@ -232,7 +232,7 @@ def test_forklar_explains_an_account_and_an_object(blocks: Blocks, demo_result: 
     handle = udfs.AVREGN_MODELL(*blocks)
     line = udfs.AVREGN_FORKLAR(handle, "1001-1", "6300")
     allocation = demo_result.allocation("1001-1", "6300")
-    account = demo_result.account("6300")
+    account = next(a for a in demo_result.accounts if a.account == "6300")
     assert line == (f"6300 Renhold fellesareal: 120,5 kvm × faktor 1 / "
                     f"{number(account.denominator, 4)} × {nok(account.to_distribute)} = "
                     f"{nok(allocation.distributed)}.")

@@ -61,9 +61,10 @@ def cells(line: str) -> list[str]:
 
 def check_letter(text: str, result: Result, obj: ObjectResult) -> None:
     """Every figure of spec §8 in one letter's text, against the result."""
-    allocations = result.allocations_of(obj.id)
+    accounts = {a.account: a for a in result.accounts}
+    allocations = [result.allocation(obj.id, a) for a in accounts]
     for alloc in allocations:
-        account = result.account(alloc.account)
+        account = accounts[alloc.account]
         row = cells(line_of(text, f"{account.account} {account.name}"))
         factor = qty(alloc.factor) if alloc.participates else "–"
         pct = ("" if account.to_distribute == 0 else
