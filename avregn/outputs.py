@@ -210,5 +210,5 @@ def write_letters_and_reports(workbook: Path, *, overwrite: bool = False) -> lis
     from avregn.letters import write_letters
     from avregn.reports import write_reports
 
-    return [write_letters(FileBook(workbook), overwrite=overwrite),
-            write_reports(FileBook(workbook), overwrite=overwrite)]
+    return [write_letters(FileBook(workbook, read_only=True), overwrite=overwrite),
+            write_reports(FileBook(workbook, read_only=True), overwrite=overwrite)]

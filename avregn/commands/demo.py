@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from avregn.cli_output import fail, now, report
     from avregn.commands.shared import calculate_workbook
     from avregn.demo import demo_data
+    from avregn.outputs import write_letters_and_reports
     from avregn.result_table import render
     from avregn.workbook.new_book import write_new_workbook
     from engine.problems import Problem
@@ -43,4 +44,9 @@ def run(args: argparse.Namespace) -> int:
     print(outcome.message)
     print(f"Skrevet: {workbook} (åpne i Excel: se arkene Beregning og Status)")
     print(f"Skrevet: {json_path} (avregn calc {json_path})")
+    # The demo's own output folders: a second run replaces what the first wrote.
+    for written in write_letters_and_reports(workbook, overwrite=True):
+        code = report(written, workbook)
+        if code:
+            return code
     return 0
