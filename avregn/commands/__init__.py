@@ -30,7 +30,7 @@ from typing import Any
 
 Subparsers = Any  # argparse's subparsers action (its class is private to argparse)
 
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("fakturagrunnlag", "eksporter-liste")
 
 
 def add_all(commands: Subparsers, names: Sequence[str] = COMMANDS) -> None:
