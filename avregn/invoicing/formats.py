@@ -135,6 +135,17 @@ AGRESSO_DEFAULTS = {"currency": "NOK", "order_type": "FS", "pay_method": "IP", "
                     "responsible2": "AVREGN"}
 
 
+_LATIN1 = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"',
+                         "…": "."})
+
+
+def _encode(records: Sequence[str]) -> bytes:
+    """ISO-8859-1 as the fixed-width formats require: dashes and quotes mapped to their plain
+    forms (the period text's «–»), anything else that has no code there becomes «?»."""
+    text = "\r\n".join(records) + "\r\n"
+    return text.translate(_LATIN1).encode("iso-8859-1", errors="replace")
+
+
 def _fit(text: str, width: int) -> str:
     text = " ".join(str(text).split())
     return text[:width].ljust(width)
@@ -197,7 +208,7 @@ def write_agresso(basis: Basis, path: Path, label: str, batch_number: int,
                 **common, "accept_flag": "0", "line_no": line_no, "sequence_no": "00000001",
                 "short_info": _fit(f"Kontrakt {line.contract_no} objekt {line.object_id} "
                                    f"{line.object_name}", 60).rstrip()}))
-    path.write_bytes(("\r\n".join(records) + "\r\n").encode("iso-8859-1", errors="replace"))
+    path.write_bytes(_encode(records))
 
 
 # --- Visma Enterprise Fakturering: fakturagrunnlag, extended format (ST/FL/LT/SL) ------------
@@ -261,7 +272,7 @@ def write_visma(basis: Basis, path: Path, label: str) -> None:
                     "varenr": varenr, "lopenr": lopenr, "linjenr": _digits(n, 2),
                     "tekst": _fit(text, 50)}))
     records.append("SL" + _digits(len(records) + 1, 8))
-    path.write_bytes(("\r\n".join(records) + "\r\n").encode("iso-8859-1", errors="replace"))
+    path.write_bytes(_encode(records))
 
 
 # --- what each format can carry ----------------------------------------------------------------

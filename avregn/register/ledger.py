@@ -41,6 +41,16 @@ def _engine(url: str) -> sa.Engine:
         return engine
 
 
+def forget_engine(url: str) -> None:
+    """Close and drop the engine of ``url`` (a database about to be dropped)."""
+    from avregn.register import register_url
+
+    with _LOCK:
+        engine = _ENGINES.pop(register_url(url), None)
+    if engine is not None:
+        engine.dispose()
+
+
 def _make_engine(url: str) -> sa.Engine:
     if sa.engine.make_url(url).get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True)
