@@ -27,8 +27,14 @@ fi
 mkdir -p "$dir"
 chmod 755 "$dir"
 [ "$(id -u)" = 0 ] && chown postgres "$dir"
-port=55432
 as_owner "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 >&2 || exit 1
-as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
-  -o "-k $dir -p $port -c listen_addresses=''" start >&2 || { cat "$dir/log" >&2; exit 1; }
-echo "postgresql://postgres@/postgres?host=$dir&port=$port"
+# The port only names the socket file (no TCP); another cluster may hold one, so try a few.
+for port in 55432 55433 55434 55435 55436; do
+  if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
+       -o "-k $dir -p $port -c listen_addresses=''" start >&2; then
+    echo "postgresql://postgres@/postgres?host=$dir&port=$port"
+    exit 0
+  fi
+done
+cat "$dir/log" >&2
+exit 1

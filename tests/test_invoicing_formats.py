@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
@@ -351,3 +352,19 @@ def test_a_control_total_that_does_not_add_up_refuses(tmp_path: Path) -> None:
     broken = Basis(basis.invoices, Totals(3, 2, Decimal("1.00"), Decimal(0), Decimal("1.00")),
                    basis.candidates)
     assert totals_problems(broken)
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_xlsx_basis(tmp_path: Path) -> None:
+    from libreoffice import CSV_FIRST_SHEET, convert
+
+    path = _write(tmp_path, "xlsx")
+    converted = convert(path, tmp_path / "lo", CSV_FIRST_SHEET)
+    rows = list(csv.reader(io.StringIO(converted.read_text(encoding="utf-8"))))
+    assert rows[0][:3] == ["Bunt", "Fakturanr", "Linjenr"]
+    assert len(rows) == 4
+    assert rows[1][rows[0].index("Kunde")] == "Kafé Hjørnet AS"
+    assert rows[3][rows[0].index("Kunde")] == "'=HYPERLINK(\"http://x\")"
+    net = rows[1][rows[0].index("Netto")].replace("\xa0", "").replace(" ", "")
+    assert net in ("12,345.67", "12345.67", "12.345,67")

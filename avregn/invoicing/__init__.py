@@ -35,11 +35,10 @@ from avregn.invoicing.basis import (
     ready,
     totals_problems,
     unmarked,
-    with_exported,
 )
 from avregn.workbook import layout
 from avregn.workbook.reader import WorkbookInput
-from avregn.workbook.results_sheets import read_status, status_sheet
+from avregn.workbook.results_sheets import read_status
 from engine.calculation import try_calculate
 from engine.fingerprint import fingerprint
 from engine.model import Status
@@ -231,14 +230,13 @@ def export_invoice_basis(books: Sequence[BookPort], *, fmt: str = "xlsx", reexpo
     except RegisterError as error:
         return Outcome(False, f"Registeret kan ikke åpnes: {error}")
     assert ledger is not None
-    for book in books:  # marks that an earlier export could not write
-        sync_export_marks(book, register=ledger.url)
     scan = _select(books)
     warnings: list[Problem] = []
     problems = list(scan.problems)
 
     open_exports = ledger.open_exports(s.key for s in scan.selected)
     chosen: list[tuple[Selected, Candidate]] = []
+    mirror: list[tuple[Selected, Candidate, str]] = []  # in the ledger, not in the workbook
     already: list[Problem] = []
     reversals: dict[tuple[str, str], Any] = {}
     seen: dict[tuple[str, str], str] = {}
@@ -256,6 +254,8 @@ def export_invoice_basis(books: Sequence[BookPort], *, fmt: str = "xlsx", reexpo
             seen[pair] = selected.book.name
             existing = open_exports.get(pair)
             mark = existing.batch if existing else c.obj.exported
+            if existing and c.obj.exported != existing.batch:
+                mirror.append((selected, c, existing.batch))
             if mark and not reexport:
                 already.append(Problem(
                     _where(selected.book, c.exported_cell),
@@ -298,10 +298,12 @@ def export_invoice_basis(books: Sequence[BookPort], *, fmt: str = "xlsx", reexpo
                           "ugyldig kunde-id)." if blocked and not without_blocked else "."),
                        tuple(problems), tuple(warnings))
     if not chosen:
+        warnings += _mark_books([(sel, c, label) for sel, c, label in mirror])
         if already:
             return Outcome(False, "Ingenting nytt å eksportere: objektene er allerede "
                            "eksportert. Bruk --reeksport for å eksportere dem på nytt (en "
-                           "reversering og en ny linje i registeret).", tuple(already))
+                           "reversering og en ny linje i registeret).", tuple(already),
+                           tuple(warnings))
         return Outcome(True, "Ingenting å fakturere: ingen fakturaklare objekter."
                        + ("".join(f" {n}" for n in scan.notes)), (), tuple(warnings))
     warnings += [Problem(p.where, "Hoppet over: " + p.message) for p in already]
@@ -357,7 +359,10 @@ def export_invoice_basis(books: Sequence[BookPort], *, fmt: str = "xlsx", reexpo
     except OSError as error:
         return Outcome(False, f"Ingenting er eksportert: arkivet kunne ikke skrives ({error}).")
 
-    warnings += _mark_books(chosen, label)
+    exported_now = {(id(sel), c.obj.id) for sel, c in chosen}
+    warnings += _mark_books([(sel, c, label) for sel, c in chosen]
+                            + [(sel, c, old) for sel, c, old in mirror
+                               if (id(sel), c.obj.id) not in exported_now])
     t = basis.totals
     message = (f"Fakturagrunnlag {label} ({fmt}): {t.invoices} fakturaer, {t.lines} linjer; "
                f"netto {_money(t.net)}, mva {_money(t.vat)}, brutto {_money(t.gross)}. "
@@ -374,39 +379,51 @@ def _default_out(chosen: Sequence[tuple[Selected, Candidate]]) -> Path:
     return base / "fakturagrunnlag"
 
 
-def _mark_books(chosen: Sequence[tuple[Selected, Candidate]], label: str) -> list[Problem]:
-    """Write the batch into each workbook's *Eksportert* cells and its *Status* sheet. A
+def _mark_books(marks: Sequence[tuple[Selected, Candidate, str]]) -> list[Problem]:
+    """Write the batches into each workbook's *Eksportert* cells (*Brøk* and *Status*). A
     workbook that cannot be written is named; the next command that opens it marks it."""
-    by_book: dict[int, tuple[Selected, list[Candidate]]] = {}
-    for selected, c in chosen:
-        by_book.setdefault(id(selected), (selected, []))[1].append(c)
+    by_book: dict[int, tuple[Selected, dict[str, str], list[tuple[int, str]]]] = {}
+    for selected, c, label in marks:
+        entry = by_book.setdefault(id(selected), (selected, {}, []))
+        entry[1][c.obj.id] = label
+        entry[2].append((c.object_index, c.obj.id))
     warnings = []
-    for selected, candidates in by_book.values():
-        marks = {c.obj.id: label for c in candidates}
-        problem = _write_marks(selected.book, selected.found, selected.settlement, marks,
-                               [(c.object_index, c.obj.id) for c in candidates])
+    for selected, labels, cells in by_book.values():
+        problem = _write_marks(selected.book, selected.found, labels, cells)
         if problem:
             warnings.append(problem)
     return warnings
 
 
-def _write_marks(book: BookPort, found: WorkbookInput, settlement: Any,
-                 marks: Mapping[str, str], cells: Sequence[tuple[int, str]]) -> Problem | None:
+def _status_cells(book: BookPort, marks: Mapping[str, str]) -> dict[str, Any]:
+    """The *Status* sheet's *Eksportert* cells of the marked objects, found by the object id in
+    its row (the sheet lists the objects that take part, in the result's order)."""
+    table = layout.STATUS_OBJECTS
+    rows = book.read_sheet(layout.STATUS.name) or ()
+    id_col = table.index("id") - 1
+    cells: dict[str, Any] = {}
+    for r in range(table.first_data_row, len(rows) + 1):
+        row = rows[r - 1]
+        value = row[id_col] if len(row) > id_col else None
+        if value is None or value == "":
+            break
+        if str(value) in marks:
+            cells[table.cell("exported", r)] = marks[str(value)]
+    return cells
+
+
+def _write_marks(book: BookPort, found: WorkbookInput, marks: Mapping[str, str],
+                 cells: Sequence[tuple[int, str]]) -> Problem | None:
     edits: dict[str, dict[str, Any]] = {}
     for index, object_id in cells:
         sheet_name, _, cell = object_cell(found, index, "exported").partition("!")
         if cell:
             edits.setdefault(sheet_name, {})[cell] = marks[object_id]
     try:
+        status = _status_cells(book, marks)
+        if status:
+            edits[layout.STATUS.name] = status
         book.set_values(edits)
-        state = read_status(book.read_sheet(layout.STATUS.name))
-        if state.fingerprint == fingerprint(settlement):
-            marked = with_exported(settlement, dict(marks))
-            result, _ = try_calculate(unmarked(settlement), calculated_at=state.calculated_at)
-            if result is not None:
-                warnings = found.relocate(result.warnings, drop_reported=False)
-                book.write_sheets([status_sheet(marked, result, state.status,
-                                                state.calculated_at, warnings)])
         book.commit()
     except (ProblemsError, OSError) as error:
         detail = "; ".join(p.message for p in error.problems) \
@@ -455,7 +472,7 @@ def sync_export_marks(book: BookPort, *, register: str | os.PathLike[str] | None
             cells.append((k, obj.id))
     if not marks:
         return []
-    problem = _write_marks(book, found, settlement, marks, cells)
+    problem = _write_marks(book, found, marks, cells)
     if problem is None:
         return []
     return [Problem(object_cell(found, k, "exported"),

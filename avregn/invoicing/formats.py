@@ -55,36 +55,12 @@ def _row(label: str, line: Line) -> list[Any]:
 
 
 def write_xlsx(basis: Basis, path: Path, label: str) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from avregn.invoicing.plain_xlsx import write_rows
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Fakturagrunnlag")
-    widths = {"A": 11, "D": 18, "F": 28, "N": 50, "S": 24, "T": 22, "V": 28}
-    for col, width in widths.items():
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for name in COLUMNS:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-    for line in basis.lines:
-        cells = []
-        for name, value in zip(COLUMNS, _row(label, line), strict=True):
-            cell = WriteOnlyCell(ws, value=protect(value))
-            if name in MONEY_COLUMNS:
-                cell.number_format = "#,##0.00"
-            elif name.startswith("Periode"):
-                cell.number_format = "dd.mm.yyyy"
-            elif isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-            cells.append(cell)
-        ws.append(cells)
-    wb.save(path)
+    widths = [11, 9, 7, 18, 12, 28, 11, 15, 9, 9, 14, 12, 14, 50, 11, 11, 11, 10, 24, 22, 22,
+              28]
+    write_rows(path, "Fakturagrunnlag", COLUMNS,
+               ([protect(v) for v in _row(label, line)] for line in basis.lines), widths)
 
 
 def _csv_value(value: Any) -> str:
