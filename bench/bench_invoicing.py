@@ -11,6 +11,7 @@ they are kept in ``--cache`` between runs and copied fresh for each run.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -106,6 +107,7 @@ def main() -> None:
             shutil.copy(path, copy)
             books.append(WithInvoicing(FileBook(copy), CODES))
         register = f"sqlite:///{folder / 'register.sqlite'}"
+        phases = _time_phases()
         t = time.perf_counter()
         outcome = export_invoice_basis(books, fmt=args.format, register=register,
                                        out_dir=folder / "arkiv", now=NOW)
@@ -116,6 +118,41 @@ def main() -> None:
         print(outcome.message[:200])
         print(f"export of {args.books} workbooks × {args.objects} objects ({args.format}, "
               f"SQLite ledger, workbooks marked): {elapsed:.2f} s (target < 10 s)")
+        print("  of which: " + ", ".join(f"{name} {seconds:.2f} s"
+                                         for name, seconds in phases.items()))
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"  machine load average {load:.1f} on {os.cpu_count()} cores")
+
+
+def _time_phases() -> dict[str, float]:
+    """Wrap the export's phases with timers (reading and checking the workbooks; the ledger
+    transaction with the archive inside it; the archive alone; marking the workbooks)."""
+    import functools
+
+    import avregn.invoicing as invoicing
+    from avregn.invoicing import archive
+    from avregn.register.ledger import Register
+
+    phases: dict[str, float] = {}
+
+    def timed(owner: Any, attr: str, name: str) -> None:
+        original = getattr(owner, attr)
+
+        @functools.wraps(original)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                phases[name] = phases.get(name, 0.0) + time.perf_counter() - start
+
+        setattr(owner, attr, run)
+
+    timed(invoicing, "_select", "reading and checking the workbooks")
+    timed(Register, "write_batch", "ledger transaction incl. archive")
+    timed(archive, "write_archive", "archive files")
+    timed(invoicing, "_mark_books", "marking the workbooks")
+    return phases
 
 
 if __name__ == "__main__":

@@ -321,8 +321,8 @@ def export_invoice_basis(books: Sequence[BookPort], *, fmt: str = "xlsx", reexpo
     generations = ledger.next_generations((c.key, c.obj.id) for _, c in chosen) \
         if reversals else {}
     lines = _ledger_lines(chosen, generations, reversals)
-    files = [str(s.book.path or s.book.name) for s in scan.selected
-             if any(sel is s for sel, _ in chosen)]
+    used = {id(sel) for sel, _ in chosen}
+    files = [str(s.book.path or s.book.name) for s in scan.selected if id(s) in used]
     folder_root = Path(out_dir) if out_dir else _default_out(chosen)
     user = current_user()
     written: list[Path] = []
