@@ -121,7 +121,8 @@ def write_archive(basis: Basis, *, label: str, fmt: str, root: Path, created_at:
         write_basis(basis, tmp / names[0], fmt, label, int(label.removeprefix("FG-")),
                     created_at)
         write_summary(data, tmp / names[1])
-        text = json.dumps(data, ensure_ascii=False, indent=2)
+        # No indent: the C encoder (a large basis is megabytes); one line per batch.
+        text = json.dumps(data, ensure_ascii=False)
         (tmp / names[2]).write_text(text, encoding="utf-8")
         tmp.rename(folder)
     except BaseException:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -64,10 +64,13 @@ def write_xlsx(basis: Basis, path: Path, label: str) -> None:
 
 
 def _csv_value(value: Any) -> str:
-    if isinstance(value, Decimal):
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value.startswith(INJECTION_STARTS) else value
+    if kind is Decimal:
         return f"{value:.2f}".replace(".", ",")
-    if hasattr(value, "strftime"):
-        return value.strftime("%d.%m.%Y")
+    if kind is date:
+        return f"{value.day:02d}.{value.month:02d}.{value.year}"
     return str(protect(value)) if value is not None else ""
 
 

@@ -73,23 +73,37 @@ def _column(index: int) -> str:
     return letters
 
 
+_NEEDS_CLEANING = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff&<>]")
+
+
+def _text(value: str) -> str:
+    if _NEEDS_CLEANING.search(value):
+        value = escape(_ILLEGAL.sub("", value))
+    return value
+
+
 def _cell(ref: str, value: Any, bold: bool) -> str:
-    if value is None or value == "":
+    kind = type(value)
+    if kind is str:
+        if not value:
+            return ""
+        text = _text(value)
+        space = ' xml:space="preserve"' if text[0] == " " or text[-1] == " " else ""
+        style = ' s="1"' if bold else ""
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    if value is None:
         return ""
-    if isinstance(value, bool):
-        value = "Ja" if value else "Nei"
-    if isinstance(value, Decimal):
+    if kind is Decimal:
         return f'<c r="{ref}" s="2"><v>{value:f}</v></c>'
-    if isinstance(value, int):
+    if kind is bool:
+        return _cell(ref, "Ja" if value else "Nei", bold)
+    if kind is int:
         return f'<c r="{ref}" s="4"><v>{value}</v></c>'
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
         return f'<c r="{ref}" s="3"><v>{(value - _EPOCH).days}</v></c>'
-    text = escape(_ILLEGAL.sub("", str(value)))
-    space = ' xml:space="preserve"' if text != text.strip() else ""
-    style = ' s="1"' if bold else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    return _cell(ref, str(value), bold)
 
 
 def write_rows(path: Path, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
