@@ -366,3 +366,15 @@ def test_demo_ends_with_an_invoice_basis_in_its_own_register(tmp_path: Path,
         assert outcome.ok, outcome.lines()
         assert (tmp_path / "demo" / "demo-register.sqlite").exists()
     assert not (tmp_path / "brukerens.sqlite").exists()  # never the user's ledger
+
+
+@pytest.mark.slow
+def test_many_workbooks_are_all_marked(tmp_path: Path, db: str) -> None:
+    """More than four files: they are marked in threads; every one gets its marks."""
+    paths = [ready_book(tmp_path / f"b{k}.xlsx", settlement(property_object=f"Bygg {k}"))
+             for k in range(6)]
+    outcome = _export(paths, db, tmp_path)
+    assert outcome.ok, outcome.lines()
+    n = _demo_expected()[0]
+    for path in paths:
+        assert sorted(v for v in _exported_marks(path).values() if v) == ["FG-000001"] * n

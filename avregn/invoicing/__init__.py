@@ -88,6 +88,10 @@ class WithInvoicing:
         self._book = book
         self._invoicing = dict(invoicing)
 
+    @property
+    def wrapped(self) -> BookPort:
+        return self._book
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._book, name)
 
@@ -387,12 +391,27 @@ def _mark_books(marks: Sequence[tuple[Selected, Candidate, str]]) -> list[Proble
         entry = by_book.setdefault(id(selected), (selected, {}, []))
         entry[1][c.obj.id] = label
         entry[2].append((c.object_index, c.obj.id))
-    warnings = []
-    for selected, labels, cells in by_book.values():
-        problem = _write_marks(selected.book, selected.found, labels, cells)
-        if problem:
-            warnings.append(problem)
-    return warnings
+    jobs = list(by_book.values())
+
+    def mark(job: tuple[Selected, dict[str, str], list[tuple[int, str]]]) -> Problem | None:
+        selected, labels, cells = job
+        return _write_marks(selected.book, selected.found, labels, cells)
+
+    if len(jobs) > 4 and all(_on_disk(selected.book) for selected, _, _ in jobs):
+        # Files on disk, each its own: rewriting their packages overlaps well in threads
+        # (zlib and file I/O release the GIL). A live Excel book is marked in its own thread.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            results = list(pool.map(mark, jobs))
+    else:
+        results = [mark(job) for job in jobs]
+    return [problem for problem in results if problem]
+
+
+def _on_disk(book: BookPort) -> bool:
+    inner = book.wrapped if isinstance(book, WithInvoicing) else book
+    return isinstance(inner, FileBook)
 
 
 def _status_cells(book: BookPort, marks: Mapping[str, str]) -> dict[str, Any]:
