@@ -58,6 +58,7 @@ def _demo_expected() -> tuple[int, Decimal, Decimal, Decimal]:
             sum((o.invoice_total for o in ready), Decimal(0)))
 
 
+@pytest.mark.slow
 def test_export_then_second_export_is_refused(tmp_path: Path, db: str) -> None:
     wb = ready_book(tmp_path / "a.xlsx")
     first = _export([wb], db, tmp_path)
@@ -242,6 +243,7 @@ def test_invalid_customer_ids_block_their_customer(tmp_path: Path, db: str) -> N
     assert any("Holdt tilbake" in str(cell) for row in summary for cell in row)
 
 
+@pytest.mark.slow
 def test_one_invoice_per_owner_and_customer_across_workbooks(tmp_path: Path, db: str) -> None:
     other = settlement(property_object="Prøvegata 4, bygg B")
     a = ready_book(tmp_path / "a.xlsx")
@@ -351,6 +353,7 @@ def test_list_exports_on_an_empty_register(db: str) -> None:
     assert outcome.ok and "Ingen eksporter" in outcome.message
 
 
+@pytest.mark.slow
 def test_demo_ends_with_an_invoice_basis_in_its_own_register(tmp_path: Path,
                                                              monkeypatch) -> None:
     from avregn.demo import demo_data
