@@ -133,6 +133,16 @@ def test_reexport_writes_a_reversal_and_a_new_line(tmp_path: Path, db: str) -> N
     assert {e.batch for e in opened.values()} == {"FG-000002"}
     assert {e.generation for e in opened.values()} == {1}
     assert set(_exported_marks(wb).values()) - {None} == {"FG-000002"}
+    import sqlalchemy as sa
+
+    from avregn.register.schema import export_line
+
+    with ledger.engine.connect() as c:
+        sums: dict[str, Decimal] = {}
+        for kind, gross in c.execute(sa.select(export_line.c.kind, export_line.c.gross)):
+            sums[kind] = sums.get(kind, Decimal(0)) + Decimal(gross)
+    gross = _demo_expected()[3]
+    assert sums == {"export": 2 * gross, "reversal": -gross}  # the ledger adds up
     # a plain export after the re-export is refused again
     assert not _export([wb], db, tmp_path).ok
 

@@ -206,8 +206,10 @@ def _ledger_lines(chosen: Sequence[tuple[Selected, Candidate]], generations: Map
         }
         if pair in reversals:
             old = reversals[pair]
+            # The reversal carries the reversed line's amounts negated: the ledger adds up.
             rows.append({**common, "kind": "reversal", "generation": old.generation,
-                         "net": "0.00", "vat": "0.00", "gross": "0.00"})
+                         "net": f"{-Decimal(old.net):.2f}", "vat": f"{-Decimal(old.vat):.2f}",
+                         "gross": f"{-Decimal(old.gross):.2f}"})
         r = c.result
         rows.append({**common, "kind": "export", "generation": generations.get(pair, 0),
                      "net": f"{r.rest + r.admin_fee:.2f}",

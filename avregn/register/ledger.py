@@ -101,6 +101,9 @@ class OpenExport:
     generation: int
     created_at: datetime
     workbook: str
+    net: str = "0.00"
+    vat: str = "0.00"
+    gross: str = "0.00"
 
 
 class Register:
@@ -127,7 +130,7 @@ class Register:
                 rows = connection.execute(
                     sa.select(line.c.settlement_key, line.c.object_id, line.c.generation,
                               line.c.kind, line.c.batch_id, line.c.workbook,
-                              batch.c.created_at)
+                              line.c.net, line.c.vat, line.c.gross, batch.c.created_at)
                     .join(batch, batch.c.id == line.c.batch_id)
                     .where(line.c.settlement_key.in_(chunk))
                 ).all()
@@ -137,7 +140,8 @@ class Register:
                     if r.kind == "export" and \
                             (r.settlement_key, r.object_id, r.generation) not in reversed_:
                         out[(r.settlement_key, r.object_id)] = OpenExport(
-                            batch_label(r.batch_id), r.generation, r.created_at, r.workbook)
+                            batch_label(r.batch_id), r.generation, r.created_at, r.workbook,
+                            r.net, r.vat, r.gross)
         return out
 
     def next_generations(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
