@@ -19,7 +19,11 @@ The xlwings surface used — kept this small on purpose, and mirrored by
   one cell (the ribbon's selected Id); ``range.value = rows`` to write
 * ``range.number_format``, ``range.font.bold``, ``range.font.color``, ``range.color``,
   ``range.column_width`` (setters)
-* ``book.app.alert(text, title=...)`` (the ribbon's message box)
+* ``book.app.alert(text, title=...)`` (the ribbon's message box), ``book.app.api
+  .CalculateFull()`` (the ribbon's *Oppdater*), ``book.save()`` (after an invoice export)
+* ``book.app.screen_updating`` and ``book.app.calculation`` (get and set: ``quiet``)
+* ``sheet.tables`` (iteration), ``table.range`` (``.row``, ``.column``, ``.shape``),
+  ``table.resize(range)``
 
 Reading. ``read_input`` hands ``avregn.workbook.reader.read_blocks`` every sheet's name and
 loads the values of only the sheets it asks for (the input sheets), through a lazy mapping;
@@ -28,16 +32,23 @@ range need not start at A1, so its values are padded to start at row 1, column A
 wants. ``ndim=2`` keeps a one-cell or one-row used range a list of rows; ``err_to_str`` makes
 a cell error arrive as its text (``#DIV/0!``), which the reader reports at its cell — without
 it xlwings turns errors into empty cells, and a broken formula would silently read as 0.
+Real xlwings converts only seven error codes to text; ``#SPILL!``, ``#CALC!`` and the other
+newer errors arrive as integers, which the port turns into their text too (``error_text``).
 Values arrive as Excel holds them: numbers as ``float``, dates as ``datetime``, empty as None.
 Excel has calculated every formula, so the file reader's "formula without a cached value"
 problem cannot occur here. The 1904 date system is not detected (it would need ``book.api``):
 only a date typed as a bare serial number in a date column would read four years off.
 
 Writing. Everything is staged and goes to Excel at ``commit``, as with the file port, so a
-failed action writes nothing. An engine sheet (*Beregning*, *Status*) is replaced whole:
-``clear()``, one value write of the whole grid as a list of rows, then its formats in
-rectangles, then column widths; a missing engine sheet is added after the last sheet. Input
-cells (``set_values``) are written in runs of adjacent cells of one row, one call per run.
+failed action writes nothing. While it writes, screen updating is off and calculation manual
+(``quiet``), restored on every path: one redraw and one recalculation, not one per write. An
+Excel table does not grow when a program writes below it, so a row appended below an input
+table (*Hent konti*, *Importer konti*) is followed by resizing the table (``_grow_tables``):
+the worksheet functions read the tables by name and would not see the row otherwise. An
+engine sheet (*Beregning*, *Status*) is replaced whole: ``clear()``, one value write of the
+whole grid as a list of rows, then its formats in rectangles, then column widths; a missing
+engine sheet is added after the last sheet. Input cells (``set_values``) are written in runs
+of adjacent cells of one row, one call per run.
 ``commit`` does not save the workbook: Excel's book is the user's, and saving is their decision.
 
 Values as Excel wants them, converted here and nowhere else: ``Decimal`` → ``float`` (Excel
@@ -49,6 +60,10 @@ literal-text prefix, an apostrophe: ``'1001`` is stored as the text ``1001`` (th
 not part of the value and shows only in the formula bar). Text that cannot be read as anything
 else — no digit, no leading ``= + - @ # '``, not a boolean word — is written as it is.
 
+Formulas: only the engine's own (``Formula``: the stale-results banner on *Beregning* and
+*Status* and the «Endret» cells of its control block), written in the same one value write as
+``=`` text, which Excel takes as a formula in its en-US form (as ``Range.Formula`` does).
+
 Not done: freeze panes, tab colour, wrap text and font size of titles (no xlwings API without
 ``.api``, which the port avoids so the fake can stay honest).
 """
@@ -57,6 +72,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -65,7 +81,15 @@ from typing import Any
 from avregn.book import Edits, Rows
 from avregn.workbook.layout import column_letter
 from avregn.workbook.reader import WorkbookInput, read_blocks
-from avregn.workbook.sheet_content import BOLD_STYLES, Cell, CellValue, SheetContent, Style, rgb
+from avregn.workbook.sheet_content import (
+    BOLD_STYLES,
+    Cell,
+    CellValue,
+    Formula,
+    SheetContent,
+    Style,
+    rgb,
+)
 from avregn.workbook.sheet_content import FONT_COLORS as FONT_HEX
 from avregn.workbook.sheet_content import HEADER_FILL as HEADER_COLOR
 
@@ -96,6 +120,10 @@ def excel_value(value: CellValue | float) -> Any:
     """A port value → what xlwings is given (the one place Decimal becomes float)."""
     if value is None:
         return None
+    if isinstance(value, Formula):
+        # The engine's own formula (the stale-results banner): put in as Excel reads a typed
+        # formula, en-US syntax as ``Range.Value``/``Formula`` take it; Excel calculates it.
+        return "=" + value.text
     if isinstance(value, str):
         return excel_text(value) if value else None
     if isinstance(value, bool):
@@ -107,6 +135,36 @@ def excel_value(value: CellValue | float) -> Any:
         # microseconds back exactly, and "calculated at" is read back from Status.
         return value.replace(tzinfo=None, microsecond=0)
     return value  # int, float, date
+
+
+# Excel's cell errors as COM hands them over: the HRESULT 0x800A0000 + Excel's error number.
+# Real xlwings (``_xlwindows.cell_errors``) turns only the first seven into text, even with
+# ``err_to_str``; the newer ones (``#SPILL!``, ``#CALC!`` …) arrive as these integers. A number
+# from a cell always arrives as a float, so an ``int`` is an error.
+_ERROR_NUMBERS = {2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!",
+                  2029: "#NAME?", 2036: "#NUM!", 2042: "#N/A", 2043: "#GETTING_DATA",
+                  2045: "#SPILL!", 2046: "#CONNECT!", 2047: "#BLOCKED!", 2048: "#UNKNOWN!",
+                  2049: "#FIELD!", 2050: "#CALC!"}
+EXCEL_ERROR_CODES: dict[int, str] = {-2146828288 + n: text for n, text in _ERROR_NUMBERS.items()}
+
+
+def error_text(value: Any) -> str | None:
+    """The text of a cell error that arrived as its integer code; None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return EXCEL_ERROR_CODES.get(value, "#FEIL!")
+    return None
+
+
+def excel_scalar(value: Any) -> Any:
+    """A value as xlwings read it → as the reader reads a cell: an error code becomes its text
+    (``#SPILL!``), a ``Decimal`` (a Currency or Accounting formatted cell: COM's currency type,
+    four decimals) a float like every other number, so the reader's one rule for numbers from
+    cells applies to it (a text column reads ``1234``, not ``1234.0000``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return EXCEL_ERROR_CODES.get(value, "#FEIL!")
+    if isinstance(value, Decimal):
+        return float(value)  # float-ok: what Excel holds; the reader rounds as for any cell
+    return value
 
 
 def cell_text(value: Any) -> str:
@@ -240,12 +298,16 @@ class XlwingsBook:
             raise KeyError("Arbeidsboken har ikke arket " + ", ".join(f"«{n}»" for n in missing))
         planned = [(self._sheet(name), {_parse_ref(ref): v for ref, v in cells.items()})
                    for name, cells in edits.items()]
-        for content in staged:
-            self._write_content(content)
-        for sheet, at in planned:
-            self._write_cells(sheet, at)
-        self._cache.clear()
-        self._input = None
+        try:
+            with quiet(self.book.app):
+                for content in staged:
+                    self._write_content(content)
+                for sheet, at in planned:
+                    self._write_cells(sheet, at)
+                    _grow_tables(sheet, at)
+        finally:
+            self._cache.clear()
+            self._input = None
 
     # --- beyond the port: what the ribbon needs --------------------------------------------
 
@@ -340,6 +402,46 @@ class XlwingsBook:
                 else excel_value(values[0])
 
 
+@contextmanager
+def quiet(app: Any) -> Iterator[None]:
+    """Screen updating off and calculation manual while the port writes — one redraw and one
+    recalculation at the end instead of one per write — and both restored as they were on
+    every path (an exception included). A setting that cannot be read is left alone."""
+    saved: list[tuple[str, Any]] = []
+    for name, value in (("screen_updating", False), ("calculation", "manual")):
+        try:
+            saved.append((name, getattr(app, name)))
+            setattr(app, name, value)
+        except Exception:  # an Excel that refuses (a cell in edit mode): write anyway
+            continue
+    try:
+        yield
+    finally:
+        for name, value in reversed(saved):
+            try:
+                setattr(app, name, value)
+            except Exception:  # restore what can be restored
+                continue
+
+
+def _grow_tables(sheet: Any, at: Mapping[tuple[int, int], CellValue]) -> None:
+    """An Excel table does not grow when values are written below it by a program (only when a
+    user types there): a row appended below *Kostnadslinjer* would be outside the table, and
+    ``=AVREGN_MODELL(…; Kostnadslinjer[#All]; …)`` would not see it. So the table is resized
+    to take in the last filled row written in its columns."""
+    filled = [(r, c) for (r, c), v in at.items() if v not in (None, "")]
+    if not filled:
+        return
+    for table in sheet.tables:
+        rng = table.range
+        top, left = int(rng.row), int(rng.column)
+        rows, cols = rng.shape
+        bottom, right = top + rows - 1, left + cols - 1
+        last = max((r for r, c in filled if left <= c <= right and r > top), default=0)
+        if last > bottom:
+            table.resize(sheet.range(_address(top, left, last, right)))
+
+
 def _cells(content: SheetContent) -> Iterator[tuple[tuple[int, int], Cell]]:
     for r, row in enumerate(content.rows, start=1):
         for c, cell in enumerate(row, start=1):
@@ -374,5 +476,5 @@ def _padded(used: Any) -> list[list[Any]]:
     values = used.options(ndim=2, err_to_str=True).value
     pad = [None] * (left - 1)
     rows: list[list[Any]] = [[] for _ in range(top - 1)]
-    rows += [pad + list(row) for row in values]
+    rows += [pad + [excel_scalar(v) for v in row] for row in values]
     return rows

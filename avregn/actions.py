@@ -19,16 +19,30 @@ from typing import ParamSpec
 from avregn.book import BookPort
 from avregn.formatting import nok
 from avregn.workbook import layout
+from avregn.workbook.input_control import measure_inputs, watched_sheets
 from avregn.workbook.reader import WorkbookInput
-from avregn.workbook.results_sheets import beregning_sheet, read_status, status_sheet
-from avregn.workbook.sheet_content import CellValue
+from avregn.workbook.results_sheets import (
+    Control,
+    beregning_sheet,
+    read_status,
+    status_sheet,
+)
+from avregn.workbook.sheet_content import InputValue
 from engine.calculation import try_calculate
 from engine.contract import parse_settlement
 from engine.fingerprint import fingerprint
+from engine.lookalikes import with_hint
 from engine.model import SettlementInput, Status
 from engine.problems import Problem, ProblemsError
 from engine.result import Result
-from engine.statuses import STATUS_LABELS, Action, apply, check_fresh
+from engine.statuses import (
+    STATUS_LABELS,
+    Action,
+    apply,
+    check_fresh,
+    exported_object_problem,
+    exported_problems,
+)
 
 
 @dataclass(frozen=True)
@@ -113,7 +127,7 @@ def _settings_sheet(found: WorkbookInput) -> str:
 
 def _status_edit(book: BookPort, found: WorkbookInput, status: Status) -> None:
     book.set_values(
-        {_settings_sheet(found): {layout.SETTINGS.cell("status"): STATUS_LABELS[status]}}
+        {_settings_sheet(found): {layout.STATUS_CELL.cell("status"): STATUS_LABELS[status]}}
     )
 
 
@@ -135,6 +149,13 @@ def summary_line(settlement: SettlementInput, result: Result) -> str:
 
 
 Progress = Callable[[str], None]
+
+
+def banner_control(book: BookPort, *, stale: bool = False) -> Control:
+    """The checksums of the inputs as they are now, for the stale-results banner (spec §9b);
+    ``stale``: the inputs already differ from the result written, so the banner starts red."""
+    return Control(measure_inputs({name: book.read_sheet(name) for name in watched_sheets()}),
+                   stale)
 
 
 def _silent(step: str) -> None:
@@ -165,17 +186,13 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
         return _failed(f"{book.name}: ikke beregnet — rett disse feilene først.", loaded.problems)
     settlement = loaded.settlement
     state = read_status(book.read_sheet(layout.STATUS.name))
-    exported = [(i, o) for i, o in enumerate(settlement.contract_objects) if o.exported]
-    if exported:
-        return _failed(
-            f"{book.name}: ikke beregnet — objekter er allerede fakturert, og avregningen er "
-            "frosset. Rett med en korreksjon i en senere avregning.",
-            loaded.input.relocate([
-                Problem(f"contract_objects[{i}].exported",
-                        f"{o.id} er eksportert i bunt {o.exported}.") for i, o in exported]),
-        )
-    transition = apply(state.status, Action.CALCULATE)
+    transition = apply(state.status, Action.CALCULATE,
+                       exported_objects=[o.id for o in settlement.contract_objects if o.exported])
     if transition.problem:
+        exported = exported_problems(enumerate(settlement.contract_objects))
+        if exported:  # the refusal in the message; each frozen object at its Eksportert cell
+            return _failed(f"{book.name}: ikke beregnet. {transition.problem.message}",
+                           loaded.input.relocate(exported))
         return _failed(f"{book.name}: ikke beregnet.", [_at_status(transition.problem)])
     result, problems = try_calculate(settlement, calculated_at=now)
     if result is None:
@@ -183,11 +200,13 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
             f"{book.name}: ikke beregnet — rett disse feilene først.",
             loaded.input.relocate(problems),
         )
-    warnings = loaded.input.relocate(result.warnings, drop_reported=False)
+    warnings = [*loaded.input.warnings,
+                *loaded.input.relocate(result.warnings, drop_reported=False)]
+    control = banner_control(book)
     book.write_sheets(
         [
-            beregning_sheet(settlement, result),
-            status_sheet(settlement, result, transition.status, now, warnings),
+            beregning_sheet(settlement, result, transition.status, control),
+            status_sheet(settlement, result, transition.status, now, warnings, control),
         ]
     )
     _status_edit(book, loaded.input, transition.status)
@@ -197,14 +216,6 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
         message += (f" Status {STATUS_LABELS[state.status]} → {STATUS_LABELS[transition.status]}"
                     "; lås eller merk fakturaklar på nytt når du har kontrollert.")
     return Outcome(True, message, (), tuple(warnings), settlement, result, transition.status)
-
-
-STATUS_ACTIONS = {
-    "laas": Action.LOCK,
-    "fakturaklar": Action.INVOICE_READY,
-    "skal-ikke-faktureres": Action.DO_NOT_INVOICE,
-    "ny-beregning": Action.CALCULATE,
-}
 
 
 @_saving
@@ -231,9 +242,16 @@ def change_status(book: BookPort, action: Action, *, now: datetime) -> Outcome:
     result, problems = try_calculate(settlement, calculated_at=state.calculated_at)
     if result is None:
         return _failed(f"{book.name}: status er ikke endret.", loaded.input.relocate(problems))
-    warnings = loaded.input.relocate(result.warnings, drop_reported=False)
+    warnings = [*loaded.input.warnings,
+                *loaded.input.relocate(result.warnings, drop_reported=False)]
+    # Beregning shows the status too; its figures are rewritten only from a fresh result.
+    stale = state.fingerprint is None or bool(check_fresh(fingerprint(settlement),
+                                                          state.fingerprint))
+    control = banner_control(book, stale=stale)
     book.write_sheets(
-        [status_sheet(settlement, result, transition.status, state.calculated_at, warnings)]
+        ([] if stale else [beregning_sheet(settlement, result, transition.status, control)])
+        + [status_sheet(settlement, result, transition.status, state.calculated_at, warnings,
+                        control)]
     )
     _status_edit(book, loaded.input, transition.status)
     book.commit()
@@ -259,14 +277,13 @@ def set_do_not_invoice(book: BookPort, object_id: str, value: bool | None = None
     objects = found.data.get("contract_objects") or []
     index = next((k for k, o in enumerate(objects) if o.get("id") == object_id), None)
     if index is None:
-        return _failed(f"{book.name}: fant ikke kontraktsobjektet «{object_id}» i Brøk.", [])
+        known = [str(o.get("id")) for o in objects if o.get("id") is not None]
+        return _failed(with_hint(f"{book.name}: fant ikke kontraktsobjektet «{object_id}» i Brøk.",
+                                 object_id, known), [])
     record = objects[index]
     if record.get("exported"):
-        return _failed(
-            f"{object_id} er eksportert (bunt {record['exported']}) og kan ikke "
-            "endres; rett med en korreksjon i en senere avregning.",
-            [],
-        )
+        frozen = exported_object_problem("", object_id, str(record["exported"]))
+        return _failed(frozen.message, [])
     new_value = (not bool(record.get("do_not_invoice"))) if value is None else value
     where = found.locations.get(f"contract_objects[{index}].do_not_invoice") or _cell_of(
         found, index, "do_not_invoice"
@@ -290,12 +307,13 @@ def set_do_not_invoice(book: BookPort, object_id: str, value: bool | None = None
         settlement = replace(settlement, contract_objects=objects_changed)
         result, _ = try_calculate(settlement, calculated_at=state.calculated_at)
         if result is not None:
-            warnings = found.relocate(result.warnings, drop_reported=False)
+            warnings = [*found.warnings, *found.relocate(result.warnings, drop_reported=False)]
+            control = banner_control(book)  # the ✗ is outside it: measured before or after
             book.write_sheets(
                 [
-                    beregning_sheet(settlement, result),
+                    beregning_sheet(settlement, result, state.status, control),
                     status_sheet(settlement, result, state.status, state.calculated_at,
-                                 warnings),
+                                 warnings, control),
                 ]
             )
             outcome_result = result
@@ -406,7 +424,7 @@ def delete_zero_accounts(book: BookPort) -> Outcome:
     sheet_name = _cost_sheet(found)
     table = layout.COST_LINES
     zero = []
-    edits: dict[str, dict[str, CellValue]] = {sheet_name: {}}
+    edits: dict[str, dict[str, InputValue]] = {sheet_name: {}}
     for (account, cell), line in zip(_existing_accounts(found),
                                      found.data.get("cost_lines") or (), strict=True):
         amount = line.get("amount")
@@ -450,7 +468,7 @@ def fetch_accounts(book: BookPort) -> Outcome:
         return Outcome(True, "Alle kontoene i Kontovalg står allerede i Til fordeling.")
     table = layout.COST_LINES
     row = _free_row(book, sheet_name)
-    edits: dict[str, CellValue] = {}
+    edits: dict[str, InputValue] = {}
     for k, selected in enumerate(missing):
         edits[table.cell("account", row + k)] = selected["account"]
         edits[table.cell("name", row + k)] = selected.get("name", "")
@@ -491,8 +509,57 @@ def new_period(book: BookPort, dest: Path | None, *, today: date | None = None) 
                        account_selection=loaded.input.account_selection, backup=False,
                        dated=today)
     end = period_end(start, following.settings.interval_months)
-    return Outcome(True, f"Ny periode {start:%d.%m.%Y}–{end:%d.%m.%Y} laget: {dest} "
-                         f"({len(following.contract_objects)} objekter, "
-                         f"{len(following.cost_lines)} kontoer med tomme beløp).",
+    message = (f"Ny periode {start:%d.%m.%Y}–{end:%d.%m.%Y} laget: {dest} "
+               f"({len(following.contract_objects)} objekter, "
+               f"{len(following.cost_lines)} kontoer med tomme beløp).")
+    carried = carried_invoices(following)
+    if carried:
+        message += (f" Tatt med i {layout.A_KONTO.name} fordi de løper inn i den nye perioden "
+                    "(resten av dagene teller der): " + "; ".join(carried) + ".")
+    return Outcome(True, message,
                    warnings=tuple(loaded.input.relocate(warnings, drop_reported=False)),
                    settlement=following, written=(dest,))
+
+
+def carried_invoices(following: SettlementInput) -> list[str]:
+    """The a konto invoices a new period carries (spec §4), each named with its object and the
+    row of *A konto* the new workbook has it on (``write_new_workbook`` writes them in this
+    order from the table's first row)."""
+    out = []
+    row = layout.INVOICES.first_data_row
+    for obj in following.contract_objects:
+        for invoice in obj.invoiced:
+            out.append(f"{obj.id} {invoice.invoice_no or '(uten nr.)'} "
+                       f"{invoice.period_from:%d.%m.%Y}–{invoice.period_to:%d.%m.%Y} "
+                       f"{nok(invoice.amount)} ({layout.A_KONTO.name}!A{row})")
+            row += 1
+    return out
+
+
+# --- The layout version (spec §9b) -----------------------------------------------------------
+
+
+@_saving
+def upgrade(book: BookPort) -> Outcome:
+    """«Oppgrader»: bring a workbook of an older layout version up to date, in place (with the
+    usual backup); new optional columns and settings start empty."""
+    from avregn.book import FileBook
+    from avregn.workbook.upgrade import upgrade_file
+
+    if not isinstance(book, FileBook):
+        return _failed(f"{book.name}: oppgradering gjøres på en lagret fil. Lagre og lukk "
+                       "arbeidsboken, og kjør «avregn oppgrader ARBEIDSBOK».", [])
+    file_problems = [p for p in book.read_input().problems if p.where == book.name]
+    if file_problems:  # not a workbook, damaged, encrypted …
+        return _failed(f"{book.name}: ikke oppgradert.", file_problems)
+    rows = {sheet.name: book.read_sheet(sheet.name) for sheet in layout.INPUT_SHEETS}
+    done = upgrade_file(book.path, rows, backup=book.backup)
+    if not done.ok:
+        return _failed(f"{book.name}: ikke oppgradert — ingenting er endret.", done.problems)
+    if done.from_version == done.to_version:
+        return Outcome(True, f"{book.name} følger allerede malversjon {done.to_version}; "
+                             "ingenting å oppgradere.")
+    return Outcome(True, f"{book.name}: oppgradert fra malversjon {done.from_version} til "
+                         f"{done.to_version} (forrige versjon er lagret som "
+                         f"{book.path.stem}.forrige{book.path.suffix}). Nytt: "
+                         + "; ".join(done.changes) + ".", written=(book.path,))

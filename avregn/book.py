@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from avregn.workbook.reader import WorkbookInput, read_workbook
-from avregn.workbook.sheet_content import CellValue, SheetContent
+from avregn.workbook.sheet_content import InputValue, SheetContent
 
 Rows = Sequence[Sequence[Any]]
-Edits = Mapping[str, Mapping[str, CellValue]]
+Edits = Mapping[str, Mapping[str, InputValue]]
 
 
 class BookPort(Protocol):
@@ -57,7 +57,7 @@ class FileBook:
         self.path = Path(path)
         self.backup = backup
         self._sheets: list[SheetContent] = []
-        self._edits: dict[str, dict[str, CellValue]] = {}
+        self._edits: dict[str, dict[str, InputValue]] = {}
         self._input: WorkbookInput | None = None
         self._rows: dict[str, Rows | None] = {}
 
@@ -116,7 +116,10 @@ class FileBook:
                     scratch = Path(work) / "scratch.xlsx"
                     build_scratch(sheets, scratch)
                     transplanted = Path(work) / f"transplanted{self.path.suffix}"
-                    transplant_sheets(current, scratch, [c.name for c in sheets], transplanted)
+                    # The engine's own formulas (the stale-results banner) go in; any other
+                    # formula in the scratch is still refused there.
+                    transplant_sheets(current, scratch, [c.name for c in sheets], transplanted,
+                                      allow_formulas=any(c.has_formulas for c in sheets))
                     current = transplanted
                 if edits:
                     edited = Path(work) / f"edited{self.path.suffix}"

@@ -49,7 +49,7 @@ from engine.model import (
     SettlementInput,
     Status,
 )
-from engine.money import MoneyError, format_money, money
+from engine.money import MAX_MAGNITUDE, MoneyError, format_money, money
 from engine.problems import Problem
 from engine.result import Result
 from engine.rounding import Mode, decimal_places, exact_text
@@ -63,9 +63,6 @@ from engine.validation import (
 
 _NUMBER_TEXT = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")  # ASCII digits only: «１２３» is text
 _DATE_TEXT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-# Numerators, factors and percentages: enough for any real lease, and small enough that every
-# figure stays exact in Decimal's 28 digits wherever a display rounds it.
-MAX_NUMBER = 10**15
 MAX_NUMBER_DECIMALS = 15  # Excel shows 15 significant digits
 
 
@@ -116,7 +113,7 @@ def _to_number(value: Any) -> Decimal:
     if isinstance(exponent, int) and -exponent > MAX_NUMBER_DECIMALS:
         raise _err("number", "«{v}» har for mange desimaler (høyst {n})", v=value,
                    n=MAX_NUMBER_DECIMALS)
-    if abs(value) >= MAX_NUMBER:
+    if abs(value) >= MAX_MAGNITUDE:
         raise _err("number", "«{v}» er et urimelig stort tall", v=value)
     return value
 

@@ -21,8 +21,10 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
-# Far beyond any real ledger; also keeps every figure well inside exact Decimal arithmetic.
-MAX_KRONER = 10**15
+# The one bound on every figure avregn reads — amounts, numerators, factors, percentages, from
+# JSON and from cells alike: far beyond any real ledger or lease, and small enough that every
+# figure stays exact in Decimal's 28 digits wherever it is multiplied or shown.
+MAX_MAGNITUDE = 10**15
 
 
 class MoneyError(ValueError):
@@ -50,7 +52,7 @@ def money(value: Decimal | int | str) -> Decimal:
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise MoneyError(f"«{value}» har mer enn to desimaler")
-    if abs(value) >= MAX_KRONER:
+    if abs(value) >= MAX_MAGNITUDE:
         raise MoneyError(f"«{value}» er et urimelig stort beløp")
     return value.quantize(CENT) + Decimal("0.00")  # + 0.00 turns -0.00 into 0.00
 

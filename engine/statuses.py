@@ -13,12 +13,15 @@ cannot tell, because editing an input in *Beregnet* keeps the status but makes t
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from engine.model import InvoiceStatus, Status
+from engine.lookalikes import normalize
+from engine.model import ContractObject, InvoiceStatus, Status
 from engine.problems import Problem
 
 WHERE = "status"
@@ -201,23 +204,74 @@ def _refusal(
 ) -> Problem | None:
     if action not in ALLOWED[status]:
         return Problem(WHERE, _not_allowed_message(status, action))
-    exported = _unique(exported_objects)
-    if exported and action is Action.CALCULATE:
-        return Problem(
-            WHERE,
-            f"Kan ikke beregne på nytt: {_objects_phrase(exported)} eksportert i et "
-            "fakturagrunnlag og kan ikke endres; rett med en korreksjon i en senere avregning.",
-        )
-    if exported and action is Action.DO_NOT_INVOICE:
-        return Problem(
-            WHERE,
-            f"Kan ikke merke avregningen Skal ikke faktureres: {_objects_phrase(exported)} "
-            "allerede eksportert i et fakturagrunnlag; rett med en korreksjon i en senere "
-            "avregning.",
-        )
+    exported = exported_refusal(action, exported_objects)
+    if exported is not None:
+        return exported
     if action in USES_RESULT:
         return check_fresh(input_fingerprint, result_fingerprint)
     return None
+
+
+EXPORTED_FIX = "rett med en korreksjon i en senere avregning"
+
+# The actions an exported (invoiced, frozen) object forbids, as the start of the refusal.
+_FROZEN_BY_EXPORT: Mapping[Action, str] = MappingProxyType(
+    {
+        Action.CALCULATE: "Kan ikke beregne på nytt",
+        Action.DO_NOT_INVOICE: "Kan ikke merke avregningen Skal ikke faktureres",
+    }
+)
+
+
+def exported_refusal(action: Action, exported_objects: Sequence[str]) -> Problem | None:
+    """The one refusal of an action that would change objects already exported in an invoice
+    basis (spec §7: they are frozen); None when ``action`` is not stopped by them."""
+    exported = _unique(exported_objects)
+    if not exported or action not in _FROZEN_BY_EXPORT:
+        return None
+    return Problem(WHERE, f"{_FROZEN_BY_EXPORT[action]}: {_objects_phrase(exported)} "
+                          f"eksportert i et fakturagrunnlag og kan ikke endres; {EXPORTED_FIX}.")
+
+
+def exported_object_problem(where: str, object_id: str, batch: str) -> Problem:
+    """One exported object, at its own cell or JSON path (``contract_objects[i].exported``):
+    the same words wherever a front end names the object itself."""
+    return Problem(where, f"Kontraktsobjekt {object_id} er eksportert i et fakturagrunnlag "
+                          f"(bunt {batch}) og kan ikke endres; {EXPORTED_FIX}.")
+
+
+def exported_problems(objects: Iterable[tuple[int, ContractObject]]) -> list[Problem]:
+    """Every exported object among ``(index, object)``, each at ``contract_objects[i].exported``
+    (what a calculation of the input reports)."""
+    return [exported_object_problem(f"contract_objects[{i}].exported", o.id, o.exported)
+            for i, o in objects if o.exported]
+
+
+# How accountants write the actions (the command line's HANDLING): after case, spaces and
+# underscores are set aside, each spelling once. ``lås`` and ``laas`` alike: not every keyboard
+# or shell has å.
+ACTION_WORDS: Mapping[str, Action] = MappingProxyType(
+    {
+        "lås": Action.LOCK,
+        "låst": Action.LOCK,
+        "laas": Action.LOCK,
+        "laast": Action.LOCK,
+        "fakturaklar": Action.INVOICE_READY,
+        "skal-ikke-faktureres": Action.DO_NOT_INVOICE,
+        "ny-beregning": Action.CALCULATE,
+        "nyberegning": Action.CALCULATE,
+    }
+)
+# The spellings help texts offer (one per action).
+ACTION_CHOICES: tuple[str, ...] = ("lås", "fakturaklar", "skal-ikke-faktureres", "ny-beregning")
+
+
+def action_from_text(text: str) -> Action | None:
+    """``Lås``, ``laast``, ``Skal ikke faktureres``, ``skal_ikke_faktureres``,
+    ``ny–beregning`` (with an en dash) …; None for anything else."""
+    folded = unicodedata.normalize("NFC", normalize(text)).casefold()
+    key = "-".join(part for part in re.split(r"[\s_\-]+", folded) if part)
+    return ACTION_WORDS.get(key)
 
 
 def _not_allowed_message(status: Status, action: Action) -> str:

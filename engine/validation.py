@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
+from engine.lookalikes import with_hint
 from engine.model import (
     Adjustment,
     AdminFee,
@@ -30,6 +31,7 @@ from engine.norwegian import format_number
 from engine.periods import overlap_days, period_end, validate_period
 from engine.problems import Problem
 from engine.rounding import Mode, decimal_places, exact_text
+from engine.statuses import exported_problems
 
 HUNDRED = Decimal(100)
 
@@ -136,11 +138,13 @@ def validate_adjustments(
     for i, adj in adjustments:
         at = f"adjustments[{i}]"
         if adj.object_id not in known_objects:
-            out.append(Problem(f"{at}.object",
-                               f"Kontraktsobjektet {adj.object_id} finnes ikke i avregningen."))
+            out.append(Problem(f"{at}.object", with_hint(
+                f"Kontraktsobjektet {adj.object_id} finnes ikke i avregningen.", adj.object_id,
+                known_objects)))
         if adj.account not in known_accounts:
-            out.append(Problem(f"{at}.account",
-                               f"Kontoen {adj.account} finnes ikke i Til fordeling."))
+            out.append(Problem(f"{at}.account", with_hint(
+                f"Kontoen {adj.account} finnes ikke i Til fordeling.", adj.account,
+                known_accounts)))
         if not 0 <= adj.share_pct <= HUNDRED:
             out.append(Problem(f"{at}.share_pct",
                                f"Andel {fmt(adj.share_pct)} % må være mellom 0 og 100."))
@@ -199,12 +203,7 @@ def check_calculable(settlement: SettlementInput) -> list[Problem]:
     """What stops a calculation of otherwise valid input: empty amounts, exported objects,
     and weighted numerators that exceed the denominator (§6.1)."""
     out = empty_amounts(list(enumerate(settlement.cost_lines)))
-    exported = [(i, o) for i, o in enumerate(settlement.contract_objects) if o.exported]
-    for i, obj in exported:
-        out.append(Problem(f"contract_objects[{i}].exported",
-                           f"{obj.id} er allerede fakturert (eksport {obj.exported}); avregningen "
-                           "kan ikke beregnes på nytt. Rett med en korreksjon i en senere "
-                           "avregning."))
+    out += exported_problems(enumerate(settlement.contract_objects))
     s = settlement.settings
     start = s.period_start
     end = period_end(start, s.interval_months)

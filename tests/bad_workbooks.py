@@ -148,6 +148,10 @@ def fill(settlement: dict[str, Any]) -> Workbook:
     template.fill_table(
         wb[layout.KONTRAKTSOBJEKT_KONTI.name], layout.ADJUSTMENTS, settlement.get("adjustments", ())
     )
+    # The account selection: the settlement's accounts (and any extra ones it names).
+    selection = settlement.get("account_selection") or [
+        {"account": c["account"], "name": c.get("name", "")} for c in settlement["cost_lines"]]
+    template.fill_table(wb[layout.KONTOVALG.name], layout.ACCOUNT_SELECTION, selection)
     return wb
 
 
@@ -182,9 +186,10 @@ class Case:
     name: str
     build: Callable[[Path], Path]
     expect: tuple[tuple[str, str], ...] = ()  # (where, a piece of the message)
-    complete: bool = True  # the expected problems are all the problems
+    complete: bool = True  # the expected problems (and warnings) are all of them
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    warn: tuple[tuple[str, str], ...] = ()  # (where, a piece of the warning)
 
 
 # --- the builders --------------------------------------------------------------------------------
@@ -243,6 +248,7 @@ def merged_cells(dir_: Path) -> Path:
 
 def text_in_numeric_cells(dir_: Path) -> Path:
     wb = fill(SMALL)
+    wb["Kontovalg"]["A7"] = "6400"
     ws = wb["Til fordeling"]
     ws["A7"], ws["B7"], ws["C7"] = "6400", "Snømåking", "12,3,4"
     ws["C5"] = 1234.567  # a float with three decimals
@@ -372,6 +378,95 @@ def fee_value_without_type(dir_: Path) -> Path:
     return save(wb, dir_ / "fee_without_type.xlsx")
 
 
+# --- spec §9b: the slips measured in issue 10 ---------------------------------------------------
+
+
+def _with_cached_value(path: Path, sheet: str, ref: str, value: str) -> Path:
+    """Give the formula openpyxl wrote into ``ref`` a cached value, as Excel would have."""
+
+    def edit(xml: str) -> str:
+        return re.sub(rf'<c r="{ref}"([^>]*)><f>([^<]*)</f><v\s*/></c>',
+                      rf'<c r="{ref}"\1><f>\2</f><v>{value}</v></c>', xml)
+
+    return patch_sheet_xml(path, sheet_part(path, sheet), edit)
+
+
+def sum_row(dir_: Path) -> Path:
+    """A «Sum» row pasted from the ledger under the accounts (every cost would count twice)."""
+    path = dir_ / "sum_row.xlsx"
+    wb = fill(SMALL)
+    ws = wb["Til fordeling"]
+    ws["A7"], ws["C7"] = "Sum", "=SUMMER(C4:C6)"
+    save(wb, path)
+    return _with_cached_value(path, "Til fordeling", "C7", "153750.25")
+
+
+def sum_row_with_an_account(dir_: Path) -> Path:
+    """A total row with an account number of its own: refused by its formula."""
+    path = dir_ / "sum_row_account.xlsx"
+    wb = fill(SMALL)
+    ws = wb["Til fordeling"]
+    ws["A7"], ws["B7"], ws["C7"] = "6999", "Sum felleskost", "=SUM(C4:C6)"
+    wb["Kontovalg"]["A7"] = "6999"
+    save(wb, path)
+    return _with_cached_value(path, "Til fordeling", "C7", "153750.25")
+
+
+def revenue_account(dir_: Path) -> Path:
+    """A revenue account pasted into Til fordeling: not in Kontovalg."""
+    wb = fill(SMALL)
+    ws = wb["Til fordeling"]
+    ws["A7"], ws["B7"], ws["C7"] = "3000", "Leieinntekter", -2450000
+    return save(wb, dir_ / "revenue_account.xlsx")
+
+
+def kontovalg_empty(dir_: Path) -> Path:
+    wb = fill(SMALL)
+    for row in range(4, 7):
+        wb["Kontovalg"][f"A{row}"] = None
+        wb["Kontovalg"][f"B{row}"] = None
+    return save(wb, dir_ / "kontovalg_empty.xlsx")
+
+
+def fee_amount_under_percent_settlement(dir_: Path) -> Path:
+    """«5» in an object's Adm.honorar under a 5 % settlement: 5 kr, or 5 %?"""
+    wb = fill(SMALL)
+    wb["Brøk"]["N4"] = 5
+    return save(wb, dir_ / "fee_5.xlsx")
+
+
+def cap_zero(dir_: Path) -> Path:
+    wb = fill(SMALL)
+    wb["Brøk"]["H5"] = 0
+    return save(wb, dir_ / "cap_zero.xlsx")
+
+
+def percent_text_between_0_and_1(dir_: Path) -> Path:
+    """«0,5» typed into text cells of percent columns: 0,5 % or 50 %?"""
+    wb = fill(SMALL)
+    wb["Til fordeling"]["E5"] = "0,5"
+    wb["Til fordeling"]["E5"].number_format = "@"
+    wb["Kontraktsobjekt konti"]["C4"] = "0,8"
+    wb["Kontraktsobjekt konti"]["C4"].number_format = "@"
+    return save(wb, dir_ / "percent_text.xlsx")
+
+
+def settings_fee_percent_text(dir_: Path) -> Path:
+    """«0,05» typed as text in Adm.honorar verdi with type «prosent»."""
+    wb = fill(SMALL)
+    wb["Avregning"][layout.SETTINGS.cell("admin_fee.value")] = "0,05"
+    return save(wb, dir_ / "fee_value_text.xlsx")
+
+
+def percent_text_points(dir_: Path) -> Path:
+    """Text without % and ≥ 1 is percent points: «40» in a text cell is 40 %."""
+    wb = fill(SMALL)
+    wb["Til fordeling"]["E5"] = "40"
+    wb["Til fordeling"]["E5"].number_format = "@"
+    wb["Avregning"][layout.SETTINGS.cell("admin_fee.value")] = "5"
+    return save(wb, dir_ / "percent_points.xlsx")
+
+
 def password_protected(dir_: Path) -> Path:
     plain = good(dir_)
     target = dir_ / "password.xlsx"
@@ -496,6 +591,35 @@ CASES: tuple[Case, ...] = (
         fee_value_without_type,
         (("Avregning!B13", "Adm.honorar type mangler"),),
     ),
+    Case("sum_row", sum_row, (("Til fordeling!A7", "«Sum» har ingen sifre"),)),
+    Case(
+        "sum_row_with_an_account",
+        sum_row_with_an_account,
+        (("Til fordeling!C7", "=SUM(C4:C6) summerer andre linjer"),),
+    ),
+    Case("revenue_account", revenue_account,
+         (("Til fordeling!A7", "konto 3000 står ikke i Kontovalg"),)),
+    Case("kontovalg_empty", kontovalg_empty, warn=(("Kontovalg", "Kontovalg er tomt"),)),
+    Case(
+        "fee_amount_under_percent_settlement",
+        fee_amount_under_percent_settlement,
+        warn=(("Brøk!N4", "«5» leses som et honorar på 5,00 kr"), ("Brøk!N4", "Mente du 5 %?")),
+    ),
+    Case("cap_zero", cap_zero, warn=(("Brøk!H5", "0 leses som et tak på 0 kr"),)),
+    Case(
+        "percent_text_between_0_and_1",
+        percent_text_between_0_and_1,
+        (
+            ("Til fordeling!E5", "«0,5» er tvetydig (0,5 % eller 50 %?)"),
+            ("Kontraktsobjekt konti!C4", "«0,8» er tvetydig (0,8 % eller 80 %?)"),
+        ),
+    ),
+    Case(
+        "settings_fee_percent_text",
+        settings_fee_percent_text,
+        (("Avregning!B14", "«0,05» er tvetydig (0,05 % eller 5 %?)"),),
+    ),
+    Case("percent_text_points", percent_text_points),
     Case("password_protected", password_protected, (("password.xlsx", "passord"),)),
     Case("not_xlsx", not_xlsx, (("kontoer.xlsx", "ikke en Excel-arbeidsbok"),)),
     Case("empty_file", empty_file, (("tom.xlsx", "tom"),)),

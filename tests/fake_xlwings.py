@@ -10,7 +10,10 @@ matters for correctness:
 * ``Range.value`` (get): a single cell is a scalar, a single row or column a flat list, anything
   else a list of rows; ``options(ndim=2)`` always gives rows. Numbers come back as ``float``
   (Excel holds doubles), dates as ``datetime``, empty cells as ``None``; a cell error is
-  ``None`` unless ``options(err_to_str=True)``, then its text (``#DIV/0!``).
+  ``None`` unless ``options(err_to_str=True)``, then its text (``#DIV/0!``) — but only for the
+  seven errors real xlwings knows: ``#SPILL!`` and ``#CALC!`` arrive as integer codes either
+  way. A number in a Currency or Accounting formatted cell arrives as a ``Decimal`` with four
+  decimals (COM's currency type).
 * ``Range.value`` (set): a list of rows at a one-cell anchor fills the block below and right of
   it; a flat list fills one row; a scalar on a multi-cell range fills every cell. ``None`` and
   ``""`` empty a cell. Text is parsed the way Excel parses what is typed: a leading ``'`` makes
@@ -18,7 +21,13 @@ matters for correctness:
   formula, a number or ``TRUE``/``FALSE`` becomes a number or boolean, ``dd.mm.yyyy`` and
   ``yyyy-mm-dd`` become dates and ``#N/A`` & co. become errors. Only what xlwings can hand to
   COM is accepted: ``Decimal`` raises ``TypeError`` (pywin32 would store it as a 4-decimal
-  currency), so the port must convert at its edge.
+  currency), so the port must convert at its edge. A list of rows of different lengths is
+  refused, as ``xlwings.conversion`` refuses it.
+* ``Sheet.tables``: Excel tables, whose range grows only through ``Table.resize`` (values a
+  program writes below a table stay outside it).
+* ``App.screen_updating`` and ``App.calculation`` log every change (``settings_log``);
+  ``App.api.CalculateFull`` counts full recalculations; ``Book.save`` is counted.
+* The signatures of the methods the port calls equal the installed xlwings' (a test checks).
 * ``Sheet.used_range`` is the smallest rectangle holding every cell with a value *or a format*
   (as Excel's UsedRange); an empty sheet's is ``A1``. It does not have to start at A1.
 * Sheet names are found case-insensitively, as Excel does.
@@ -44,6 +53,11 @@ Coord = tuple[int, int]  # (row, column), 1-based
 
 ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
                     "#SPILL!", "#CALC!"})
+# The seven errors real xlwings turns into text (``_xlwindows.cell_errors``); the others arrive
+# as pywin32 hands them over: the integer HRESULT 0x800A0000 + Excel's error number.
+XLWINGS_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
+ERROR_CODES = {"#SPILL!": -2146828288 + 2045, "#CALC!": -2146828288 + 2050}
+_CURRENCY = re.compile(r"\[\$|kr|[$€£¥]|^_[-(]")  # Currency and Accounting formats
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _DATE_NB = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -131,24 +145,68 @@ def _parse_typed_text(text: str) -> Any:
     return text
 
 
-def _shown(stored: Any, err_to_str: bool) -> Any:
+def _shown(stored: Any, err_to_str: bool, number_format: str = "General") -> Any:
     if isinstance(stored, ExcelError):
-        return stored.text if err_to_str else None
+        if stored.text in XLWINGS_ERRORS:
+            return stored.text if err_to_str else None
+        return ERROR_CODES[stored.text]
     if isinstance(stored, Formula):
         return "#NAME?" if err_to_str else None
+    if isinstance(stored, float) and _CURRENCY.search(number_format):
+        # COM's currency type: pywin32 gives a Decimal with four decimals.
+        return Decimal(repr(stored)).quantize(Decimal("0.0001"))
     return stored
+
+
+class _AppApi:
+    """``app.api``: only ``CalculateFull`` (Ctrl+Alt+F9), counted."""
+
+    def __init__(self, app: App):
+        self._app = app
+
+    def CalculateFull(self) -> None:
+        self._app.full_calculations += 1
 
 
 @dataclass
 class App:
-    """The Excel application: only ``alert`` (a message box), recorded."""
+    """The Excel application: ``alert`` (a message box), ``screen_updating`` and
+    ``calculation`` (every change logged in ``settings_log``), ``api.CalculateFull``."""
 
     alerts: list[tuple[str, str | None]] = field(default_factory=list)
+    settings_log: list[tuple[str, Any]] = field(default_factory=list)
+    full_calculations: int = 0
+    _screen_updating: bool = True
+    _calculation: str = "automatic"
 
     def alert(self, prompt: str, title: str | None = None, buttons: str = "ok",
               mode: str | None = None, callback: str | None = None) -> str:
         self.alerts.append((prompt, title))
         return "ok"
+
+    @property
+    def screen_updating(self) -> bool:
+        return self._screen_updating
+
+    @screen_updating.setter
+    def screen_updating(self, value: bool) -> None:
+        self.settings_log.append(("screen_updating", value))
+        self._screen_updating = bool(value)
+
+    @property
+    def calculation(self) -> str:
+        return self._calculation
+
+    @calculation.setter
+    def calculation(self, value: str) -> None:
+        if value not in ("automatic", "manual", "semiautomatic"):
+            raise ValueError(value)
+        self.settings_log.append(("calculation", value))
+        self._calculation = value
+
+    @property
+    def api(self) -> _AppApi:
+        return _AppApi(self)
 
 
 class Book:
@@ -161,6 +219,7 @@ class Book:
         self._sheets: list[Sheet] = []
         self.sheets = Sheets(self)
         self._selection: Range | None = None
+        self.saved = 0
 
     def record(self, call: str, sheet: str = "", address: str = "") -> None:
         self.calls[call] += 1
@@ -170,6 +229,10 @@ class Book:
     def selection(self) -> Range | None:
         self.record("selection")
         return self._selection
+
+    def save(self, path: str | None = None, password: str | None = None) -> None:
+        self.record("save", "", path or "")
+        self.saved += 1
 
     # --- for tests only (no xlwings counterpart, not counted) --------------------------------
 
@@ -239,14 +302,22 @@ class Sheet:
         self.cells_: dict[Coord, Any] = {}  # stored values (never None)
         self.formats: dict[Coord, CellFormat] = {}
         self.widths: dict[int, float] = {}
+        self.tables_: list[Table] = []
 
     @property
     def name(self) -> str:
         return self._name
 
-    def range(self, address: str) -> Range:
-        first, last = parse_address(address)
+    def range(self, cell1: str, cell2: str | None = None) -> Range:
+        if not isinstance(cell1, str) or cell2 is not None:
+            raise NotImplementedError("the fake takes one address string, as the port does")
+        first, last = parse_address(cell1)
         return Range(self, first, last)
+
+    @property
+    def tables(self) -> list[Table]:
+        self.book.record("tables", self._name)
+        return list(self.tables_)
 
     @property
     def used_range(self) -> Range:
@@ -264,6 +335,12 @@ class Sheet:
         self.formats.clear()
 
     # --- for tests only (no xlwings counterpart, not counted) --------------------------------
+
+    def add_table(self, name: str, address: str) -> Table:
+        first, last = parse_address(address)
+        table = Table(name, Range(self, first, last))
+        self.tables_.append(table)
+        return table
 
     def load(self, rows: list[list[Any]], origin: Coord = (1, 1)) -> None:
         """Put values in as a user would have typed them (already typed: no text parsing)."""
@@ -284,7 +361,7 @@ class Sheet:
         last_row = max(r for r, _ in self.cells_)
         last_col = max(c for _, c in self.cells_)
         return [[_shown(self.cells_.get((r, c)), True) for c in range(1, last_col + 1)]
-                for r in range(1, last_row + 1)]
+                for r in range(1, last_row + 1)]  # as text, whatever xlwings would convert
 
     def fmt(self, address: str) -> CellFormat:
         first, _ = parse_address(address)
@@ -376,7 +453,7 @@ class Range:
     def value(self) -> Any:
         self._record("value.get")
         err = bool(self._options.get("err_to_str"))
-        rows = [[_shown(self.sheet.cells_.get((r, c)), err)
+        rows = [[_shown(self.sheet.cells_.get((r, c)), err, self._format((r, c)).number_format)
                  for c in range(self.first[1], self.last[1] + 1)]
                 for r in range(self.first[0], self.last[0] + 1)]
         if self._options.get("ndim") == 2:
@@ -395,6 +472,9 @@ class Range:
         self._record("value.set")
         cells = self.sheet.cells_
         if isinstance(data, list | tuple):
+            if data and isinstance(data[0], list | tuple) and len({len(r) for r in data}) > 1:
+                # xlwings.conversion._check_not_jagged
+                raise Exception("All elements of a 2d list or tuple must be of the same length")
             rows = [list(r) for r in data] if data and isinstance(data[0], list | tuple) \
                 else [list(data)]
             r0, c0 = self.first
@@ -450,6 +530,29 @@ class Range:
         self._record("column_width.set")
         for c in range(self.first[1], self.last[1] + 1):
             self.sheet.widths[c] = value
+
+
+class Table:
+    """An Excel table (ListObject): its range grows only through ``resize`` — values written
+    below it by a program stay outside it, as in Excel."""
+
+    def __init__(self, name: str, rng: Range):
+        self._name = name
+        self._range = rng
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def range(self) -> Range:
+        return self._range
+
+    def resize(self, range: Range) -> None:  # xlwings' parameter name
+        self._range.sheet.book.record("table.resize", self._range.sheet.name, range.address)
+        if range.first != self._range.first:
+            raise ValueError("Excel keeps a table's header row where it is")
+        self._range = range
 
 
 def book_from_rows(sheets: dict[str, list[list[Any]]], name: str = "avregning.xlsx",

@@ -17,13 +17,29 @@ CSV_FIRST_SHEET = "csv:Text - txt - csv (StarCalc):44,34,76"  # comma, quote, UT
 CSV_ALL_SHEETS = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
 
 
-def convert(book: Path, outdir: Path, target: str) -> Path:
+# A profile that makes LibreOffice recalculate every formula of an xlsx on load, whatever
+# program docProps/app.xml names (it trusts the cached values of "Microsoft Excel" files).
+_RECALC_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode"
+ oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def convert(book: Path, outdir: Path, target: str, *, recalc: bool = False) -> Path:
     """Convert ``book`` into ``outdir`` (``target``: "xlsx", ``CSV_FIRST_SHEET`` …); returns
-    the path LibreOffice writes for the first sheet (with ``CSV_ALL_SHEETS``: ``outdir``)."""
+    the path LibreOffice writes for the first sheet (with ``CSV_ALL_SHEETS``: ``outdir``).
+    ``recalc``: recalculate every formula on load (else cached values may be kept)."""
     soffice = shutil.which("soffice")
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     profile = outdir.parent / f"{outdir.name}-profile"
+    if recalc:
+        user = profile / "user"
+        user.mkdir(parents=True, exist_ok=True)
+        (user / "registrymodifications.xcu").write_text(_RECALC_PROFILE, encoding="utf-8")
     run = subprocess.run(
         [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
          "--convert-to", target, "--outdir", str(outdir), str(book)],

@@ -4,6 +4,7 @@ of what we wrote) and compared with the engine's."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import datetime
 from decimal import Decimal
@@ -53,8 +54,8 @@ def test_beregn_writes_the_engines_figures(demo_book: Path) -> None:
     assert state.status is Status.BEREGNET
     assert state.fingerprint == outcome.result.fingerprint
     settings = sheet_rows(demo_book, "Avregning")
-    status_row = layout.SETTINGS.row("status")
-    assert settings[status_row - 1][layout.SETTINGS.value_col - 1] == "Beregnet"
+    status_row = layout.STATUS_CELL.row("status")
+    assert settings[status_row - 1][layout.STATUS_CELL.value_col - 1] == "Beregnet"
     assert (demo_book.parent / "avregning.forrige.xlsx").exists()
 
 
@@ -238,7 +239,8 @@ def _sheet_parts(path: Path) -> dict[str, str]:
 def test_write_back_keeps_the_users_parts(demo_book: Path) -> None:
     """The input sheets the action does not edit, shared strings and everything outside xl/
     stay byte-identical; only the engine's sheets, Avregning's status cell and the shared
-    parts that must change (styles, content types) differ."""
+    parts that must change (styles, content types; workbook.xml only by the engine sheets'
+    print titles) differ; a second calculation leaves workbook.xml as the first left it."""
     parts = _sheet_parts(demo_book)
     with zipfile.ZipFile(demo_book) as z:
         before = {n: z.read(n) for n in z.namelist()}
@@ -248,10 +250,19 @@ def test_write_back_keeps_the_users_parts(demo_book: Path) -> None:
     kept = [parts[name] for name in ("Brøk", "Til fordeling", "Kontraktsobjekt konti",
                                      "A konto", "Kontovalg")]
     kept += [n for n in before if n.startswith(("docProps/", "_rels/", "xl/tables/"))
-             or n in ("xl/sharedStrings.xml", "xl/workbook.xml")]
+             or n == "xl/sharedStrings.xml"]
     for name in kept:
         assert after.get(name) == before[name], name
     assert _sheet_parts(demo_book) == parts  # same sheets, same parts, same order
+    print_names = re.compile(rb'<definedName name="_xlnm\.Print_[A-Za-z]+" localSheetId="\d+">'
+                             rb"[^<]*</definedName>")
+    bare = print_names.sub(b"", after["xl/workbook.xml"]).replace(b"<definedNames></definedNames>",
+                                                                  b"")
+    assert bare == print_names.sub(b"", before["xl/workbook.xml"]).replace(
+        b"<definedNames></definedNames>", b"")
+    assert actions.beregn(FileBook(demo_book), now=NOW).ok
+    with zipfile.ZipFile(demo_book) as z:
+        assert z.read("xl/workbook.xml") == after["xl/workbook.xml"]
 
 
 def test_account_tools_refuse_when_inputs_are_locked(demo_book: Path, tmp_path: Path) -> None:

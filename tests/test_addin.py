@@ -1,7 +1,8 @@
 """The Excel face, without Excel: the live book port against a faithful fake of xlwings
-(``tests/fake_xlwings.py``), the ribbon callbacks and the worksheet functions.
+(``tests/fake_xlwings.py``) and the ribbon callbacks.
 
-The key test is architecture seam 2: the same scenario through the file port (``FileBook``)
+The worksheet functions are tested in ``test_addin_udfs.py``. The key test here is
+architecture seam 2: the same scenario through the file port (``FileBook``)
 and the live port (``XlwingsBook``) gives identical sheets — the file read back with calamine,
 the fake read cell by cell — and the live port stays within one value read per sheet and one
 value write per engine sheet.
@@ -9,16 +10,18 @@ value write per engine sheet.
 
 from __future__ import annotations
 
+import inspect
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import fake_xlwings as fx
+import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from addin import ribbon, udfs
+from addin import ribbon
 from addin.live_book import XlwingsBook, cell_text, excel_text, excel_value, rectangles
 from addin.messages import box_text, udf_error
 from avregn import actions
@@ -27,8 +30,6 @@ from avregn.demo import demo_data
 from avregn.workbook import layout
 from avregn.workbook.new_book import write_new_workbook
 from avregn.workbook.results_sheets import read_status
-from engine.calculation import calculate
-from engine.contract import parse_settlement
 from engine.model import Status
 from engine.problems import Problem
 from engine.statuses import Action
@@ -67,10 +68,16 @@ def cells(rows: list[list[Any]]) -> dict[tuple[int, int], Any]:
 
 
 def fake_from_file(path: Path, **kwargs: Any) -> fx.Book:
-    """Excel holding what the file holds: every sheet's values, as Excel types them."""
+    """Excel holding what the file holds: every sheet's values, as Excel types them, and the
+    Excel tables where the file has them."""
     sheets = {name: [[excel_like(v) for v in row] for row in rows]
               for name, rows in calamine_rows(path).items()}
-    return fx.book_from_rows(sheets, name=path.name, **kwargs)
+    book = fx.book_from_rows(sheets, name=path.name, **kwargs)
+    workbook = openpyxl.load_workbook(path)
+    for ws in workbook.worksheets:
+        for table in ws.tables.values():
+            book.sheets[ws.title].add_table(table.displayName, table.ref)
+    return book
 
 
 def make_book(tmp_path: Path, data: dict[str, Any] | None = None,
@@ -80,12 +87,25 @@ def make_book(tmp_path: Path, data: dict[str, Any] | None = None,
     return path, fake_from_file(path, fullname=str(path))
 
 
+def file_formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Every formula of the file (read with openpyxl), by sheet and (row, column)."""
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: {(c.row, c.column): c.value for row in ws.iter_rows() for c in row
+                       if isinstance(c.value, str) and c.data_type == "f"}
+            for ws in wb.worksheets}
+
+
 def assert_same_sheets(path: Path, book: fx.Book, names: tuple[str, ...] | None = None) -> None:
-    """The file (read back with calamine) and the fake Excel hold the same values."""
+    """The file (read back with calamine) and the fake Excel hold the same values, and the
+    same formulas where the engine writes them (the banner: the fake does not evaluate)."""
     file_sheets = calamine_rows(path)
+    formulas = file_formulas(path)
     for name in names or tuple(file_sheets):
-        expected = cells(file_sheets[name])
-        actual = cells(book.sheets[name].values())
+        fake = {k: v.text for k, v in book.sheets[name].cells_.items()
+                if isinstance(v, fx.Formula)}
+        assert fake == formulas.get(name, {}), name
+        expected = {k: v for k, v in cells(file_sheets[name]).items() if k not in fake}
+        actual = {k: v for k, v in cells(book.sheets[name].values()).items() if k not in fake}
         assert actual == expected, (name, _diff(expected, actual))
 
 
@@ -94,8 +114,14 @@ def _diff(a: dict[Any, Any], b: dict[Any, Any]) -> list[Any]:
 
 
 def assert_no_formulas(book: fx.Book) -> None:
+    """No formula but the engine's own: the banner and the «Endret» cells of its control."""
+    changed_col = layout.CONTROL.index("changed")
     for sheet in book.sheets:
-        bad = {k: v for k, v in sheet.cells_.items() if isinstance(v, fx.Formula | fx.ExcelError)}
+        bad = {(r, c): v for (r, c), v in sheet.cells_.items()
+               if isinstance(v, fx.ExcelError) or (isinstance(v, fx.Formula) and not (
+                   sheet.name in ENGINE_SHEETS
+                   and ((r, c) == (layout.BANNER_ROW, 1)
+                        or (sheet.name == layout.STATUS.name and c == changed_col))))}
         assert not bad, (sheet.name, bad)
 
 
@@ -141,7 +167,134 @@ def test_fake_writes_parse_text_as_excel_does() -> None:
     assert book.calls["value.set"] == 2  # the refused one was a round trip too
 
 
+def test_fake_reads_errors_and_currency_as_real_xlwings() -> None:
+    book = fx.book_from_rows({"S": [[fx.ExcelError("#SPILL!"), fx.ExcelError("#N/A"),
+                                     fx.ExcelError("#CALC!"), 1234.5]]})
+    sheet = book.sheets["S"]
+    assert sheet.range("A1:C1").options(err_to_str=True).value == \
+        [-2146826243, "#N/A", -2146826238]
+    assert sheet.range("A1:C1").value == [-2146826243, None, -2146826238]
+    sheet.range("D1").number_format = '[$kr-414] #,##0.00'
+    assert sheet.range("D1").value == Decimal("1234.5000")
+    with pytest.raises(Exception, match="same length"):
+        sheet.range("A3").value = [[1, 2], [3]]
+
+
+def test_fake_tables_grow_only_when_resized() -> None:
+    book = fx.book_from_rows({"S": [["KontoNr", "Konto"], ["6300", "Renhold"]]})
+    sheet = book.sheets["S"]
+    table = sheet.add_table("Kostnadslinjer", "A1:B2")
+    sheet.range("A3").value = [["'6400", "Forsikring"]]
+    assert table.range.address == "$A$1:$B$2"
+    table.resize(sheet.range("A1:B3"))
+    assert sheet.tables[0].range.address == "$A$1:$B$3"
+
+
+_PORT_CALLS = {
+    "Book": ["save", "sheets", "selection", "app", "name", "fullname"],
+    "Sheets": ["add", "__getitem__", "__iter__", "__len__"],
+    "Sheet": ["range", "used_range", "clear", "name", "tables"],
+    "Range": ["options", "value", "number_format", "font", "color", "column_width", "row",
+              "column", "sheet", "address", "shape"],
+    "App": ["alert", "screen_updating", "calculation", "api"],
+    "Table": ["range", "resize", "name"],
+}
+
+
+def _shape(member: Any) -> Any:
+    """A method's parameters (names, kinds, defaults) or "property" with its setter."""
+    if isinstance(member, property):
+        return ("property", member.fset is not None)
+    return [(p.name, p.kind, p.default) for p in inspect.signature(member).parameters.values()]
+
+
+@pytest.mark.parametrize("cls", sorted(_PORT_CALLS))
+def test_fake_signatures_equal_the_installed_xlwings(cls: str) -> None:
+    import xlwings.main
+
+    real, fake = getattr(xlwings.main, cls), getattr(fx, cls)
+    for name in _PORT_CALLS[cls]:
+        real_member = inspect.getattr_static(real, name)
+        fake_member = inspect.getattr_static(fake, name, None)
+        if fake_member is None:  # a plain attribute of the fake: the port only reads it
+            assert isinstance(real_member, property), (cls, name)
+            continue
+        if name == "name" and cls in ("Sheet", "Table"):
+            assert isinstance(real_member, property) and isinstance(fake_member, property)
+            continue  # renaming is not a call the port makes
+        assert _shape(fake_member) == _shape(real_member), (cls, name)
+    font_real = inspect.getattr_static(xlwings.main.Font, "bold")
+    assert _shape(inspect.getattr_static(fx._Font, "bold")) == _shape(font_real)
+    assert _shape(inspect.getattr_static(fx._Font, "color")) == \
+        _shape(inspect.getattr_static(xlwings.main.Font, "color"))
+
+
 # --- Small pieces of the port ------------------------------------------------------------------
+
+
+def test_writes_are_quiet_and_settings_come_back(tmp_path: Path) -> None:
+    _, book = make_book(tmp_path)
+    book.app.calculation = "semiautomatic"  # the user's own setting
+    book.app.settings_log.clear()
+    assert actions.beregn(XlwingsBook(book), now=NOW).ok
+    assert book.app.settings_log == [("screen_updating", False), ("calculation", "manual"),
+                                     ("calculation", "semiautomatic"),
+                                     ("screen_updating", True)]
+
+
+def test_settings_come_back_when_a_write_fails(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    _, book = make_book(tmp_path)
+
+    def broken(self: Any, data: Any) -> None:
+        raise RuntimeError("Excel svarte ikke")
+
+    monkeypatch.setattr(fx.Range, "value", property(fx.Range.value.fget, broken))
+    port = XlwingsBook(book)
+    port.set_values({"Brøk": {"O4": "X"}})
+    with pytest.raises(RuntimeError):
+        port.commit()
+    assert (book.app.screen_updating, book.app.calculation) == (True, "automatic")
+    assert book.app.settings_log[-2:] == [("calculation", "automatic"),
+                                          ("screen_updating", True)]
+
+
+def test_appended_rows_grow_the_excel_table(tmp_path: Path) -> None:
+    path = tmp_path / "avregning.xlsx"
+    selection = [{"account": "6300", "name": "Renhold fellesareal"},
+                 {"account": "6999", "name": "Ny konto"}]
+    write_new_workbook(demo_data(), path, account_selection=selection, backup=False)
+    book = fake_from_file(path)
+    sheet = book.sheets["Til fordeling"]
+    (table,) = sheet.tables
+    last = table.range.row + table.range.shape[0] - 1
+    assert actions.fetch_accounts(XlwingsBook(book)).ok
+    row = next(r for (r, c), v in sheet.cells_.items() if v == "6999")
+    assert row == last + 1  # appended right below the table …
+    assert table.range.address == f"$A${layout.COST_LINES.header_row}:$F${row}"  # … and in it
+    assert book.calls["table.resize"] == 1
+
+
+def test_currency_cells_read_as_numbers(tmp_path: Path) -> None:
+    path, book = make_book(tmp_path)
+    sheet = book.sheets["Til fordeling"]
+    amounts = layout.COST_LINES.letter("amount")
+    sheet.range(f"{amounts}4:{amounts}20").number_format = '"kr" #,##0.00'
+    assert isinstance(sheet.range(f"{amounts}4").value, Decimal)
+    by_excel = actions.beregn(XlwingsBook(book), now=NOW)
+    assert by_excel.ok, by_excel.lines()
+    assert by_excel.result == actions.beregn(FileBook(path), now=NOW).result
+
+
+def test_spill_in_an_input_cell_is_a_problem_at_its_cell(tmp_path: Path) -> None:
+    _, book = make_book(tmp_path)
+    cell = layout.CONTRACT_OBJECTS.cell("numerator", 5)
+    book.sheets["Brøk"].load([[fx.ExcelError("#SPILL!")]], origin=fx.parse_address(cell)[0])
+    outcome = actions.beregn(XlwingsBook(book), now=NOW)
+    assert any(p.where == f"Brøk!{cell}" and "#SPILL!" in p.message for p in outcome.problems)
+
+
+# --- Small pieces of the port (values) ---------------------------------------------------------
 
 
 @pytest.mark.parametrize(("text", "literal"), [
@@ -421,8 +574,10 @@ def test_buttons_are_dispatched_by_control_id(excel: tuple[Path, fx.Book, list[s
     assert "Ukjent knapp" in shown[-1]
     assert len(shown) == 4
     assert set(ribbon.BUTTONS) == {"beregn", "laas", "fakturaklar", "skal_ikke_faktureres",
-                                   "veksle_ikke_fakturer", "ny_periode", "hent_konti",
-                                   "slett_null"}
+                                   "ny_beregning", "veksle_ikke_fakturer", "ny_periode",
+                                   "hent_konti", "importer_konti", "eksporter_konti",
+                                   "slett_null", "oppdater", "avregningsbrev", "rapporter",
+                                   "fakturagrunnlag"}
 
 
 def test_an_exception_is_one_line(excel: tuple[Path, fx.Book, list[str]],
@@ -506,105 +661,7 @@ def test_account_buttons(excel: tuple[Path, fx.Book, list[str]]) -> None:
                      "Ingen kontoer med 0 i beløp."]
 
 
-# --- Worksheet functions -------------------------------------------------------------------------
-
-
-Blocks = tuple[Any, Any, Any, Any, Any]
-
-
-def udf_blocks(path: Path, with_headers: bool = True) -> Blocks:
-    """The template's named blocks as Excel hands them to a function: Innstillinger
-    (labels and values) and the tables (``Tabell[#All]`` or just the data rows)."""
-    sheets = {name: [[excel_like(v) for v in row] for row in rows]
-              for name, rows in calamine_rows(path).items()}
-    form = layout.SETTINGS
-    out = [[row[form.label_col - 1: form.value_col] for row in
-            sheets[layout.AVREGNING.name][form.first_row - 1: form.last_row]]]
-    for sheet in (layout.BROK, layout.TIL_FORDELING, layout.KONTRAKTSOBJEKT_KONTI,
-                  layout.A_KONTO):
-        table = sheet.block
-        assert isinstance(table, layout.Table)
-        rows = sheets[sheet.name]
-        start = table.header_row if with_headers else table.first_data_row
-        out.append([row[table.first_col - 1: table.last_col] for row in rows[start - 1:]])
-    return out[0], out[1], out[2], out[3], out[4]
-
-
-@pytest.fixture
-def demo_result() -> Any:
-    settlement, problems = parse_settlement(demo_data())
-    assert settlement is not None, problems
-    return calculate(settlement)
-
-
-@pytest.mark.parametrize("with_headers", [True, False])
-def test_udfs_equal_the_engine(tmp_path: Path, demo_result: Any, with_headers: bool,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
-    path, _ = make_book(tmp_path)
-    blocks = udf_blocks(path, with_headers)
-    udfs.clear_cache()
-    runs: list[int] = []
-    real = udfs._calculate
-
-    def counted(arguments: Any) -> Any:
-        runs.append(1)
-        return real(arguments)
-
-    monkeypatch.setattr(udfs, "_calculate", counted)
-    for obj in demo_result.objects:
-        assert udfs.AVREGN_ANDEL(*blocks, obj.id) == float(obj.total)
-        assert udfs.AVREGN_REST(*blocks, obj.id) == float(obj.rest)
-        for acc in demo_result.accounts:
-            expected = demo_result.allocation(obj.id, acc.account).tenant_share
-            assert udfs.AVREGN_ANDEL(*blocks, obj.id, float(acc.account)) == float(expected)
-    assert len(runs) == 1  # one calculation, then lookups
-
-
-def test_udf_cache_follows_the_input(tmp_path: Path) -> None:
-    path, _ = make_book(tmp_path)
-    blocks = udf_blocks(path)
-    udfs.clear_cache()
-    before = udfs.AVREGN_ANDEL(*blocks, "1001-1")
-    costs = blocks[2]
-    costs[1][2] = float(costs[1][2]) + 1000.0  # a changed amount: a new calculation
-    after = udfs.AVREGN_ANDEL(*blocks, "1001-1")
-    assert isinstance(before, float) and isinstance(after, float) and after > before
-    for _ in range(udfs.CACHE_SIZE + 3):
-        costs[1][2] += 1.0
-        udfs.AVREGN_REST(*blocks, "1001-1")
-    assert len(udfs._cache) == udfs.CACHE_SIZE
-
-
-def test_udf_errors_are_cell_texts(tmp_path: Path) -> None:
-    data = demo_data()
-    data["contract_objects"][2]["numerator"] = "-5"
-    data["cost_lines"][1]["share_pct"] = "150"
-    path, _ = make_book(tmp_path, data)
-    udfs.clear_cache()
-    answer = udfs.AVREGN_ANDEL(*udf_blocks(path), "1001-1")
-    by_file = actions.beregn(FileBook(path), now=NOW)
-    assert answer == udf_error(by_file.problems)
-    assert isinstance(answer, str) and answer.startswith("#AVREGN: ")
-    assert "(og 1 til)" in answer
-
-    good = udf_blocks(make_book(tmp_path, name="ok.xlsx")[0])
-    assert udfs.AVREGN_ANDEL(*good, "9999-9") == "#AVREGN: fant ikke kontraktsobjektet " \
-                                                  "«9999-9» i Brøk"
-    assert str(udfs.AVREGN_ANDEL(*good, "1001-1", "1234")).startswith("#AVREGN: fant ikke ko")
-    assert udfs.AVREGN_REST(*good, None) == "#AVREGN: objekt mangler (Id fra Brøk)"
-    assert str(udfs.AVREGN_REST(None, 5, None, None, None, "1001-1")).startswith("#AVREGN: ")
-    broken = udfs.AVREGN_REST(good[0], good[1], good[2], good[3], [[{"a": 1}]], "x")
-    assert str(broken).startswith("#AVREGN: Intern feil")
-
-
-def test_udf_blocks_of_one_row_or_cell_are_rows() -> None:
-    assert udfs.as_rows(None) == [] and udfs.as_rows(5.0) == [[5.0]]
-    assert udfs.as_rows(["1001-1", "F1"]) == [["1001-1", "F1"]]
-    assert udfs.as_rows([[1.0, 2.0]]) == [[1.0, 2.0]]
-
-
-def test_udf_version() -> None:
-    assert udfs.AVREGN_VERSJON().startswith("avregn ")
+# --- Messages -----------------------------------------------------------------------------------
 
 
 def test_udf_error_text() -> None:

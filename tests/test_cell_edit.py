@@ -928,14 +928,14 @@ def test_tables_on_other_sheets_and_several_at_once(demo_book: Path, out: Path) 
         {
             COST_SHEET: {"A12": "6500"},
             "Kontovalg": {"A12": "6500", "B12": "Kontorrekvisita"},
-            "Brøk": {"A13": "K9"},  # a gap below A3:P11
+            "Brøk": {"A13": "K9"},  # a gap below A3:S11
         },
     )
-    assert sorted(result.grown_tables) == ["Kontovalgliste A3:B12", "Kostnadslinjer A3:F12"]
+    assert sorted(result.grown_tables) == ["Kontovalgliste A3:C12", "Kostnadslinjer A3:F12"]
     names = table_parts(demo_book)
     grown = {names["Kontovalgliste"], names["Kostnadslinjer"]}
     assert grown <= set(result.changed_parts) and names["Kontraktsobjekter"] not in grown
-    assert table_refs(out, "Kontovalg", "Kontovalgliste") == ("A3:B12", "A3:B12")
+    assert table_refs(out, "Kontovalg", "Kontovalgliste") == ("A3:C12", "A3:C12")
 
 
 def _with_table_xml(book: Path, tmp_path: Path, change) -> Path:

@@ -214,10 +214,10 @@ def test_missing_codes_are_refused_naming_the_cell(tmp_path: Path, db: str) -> N
                                    out_dir=tmp_path / "arkiv", now=NOW)
     assert not outcome.ok
     where = [p.where for p in outcome.problems]
-    try:
-        cell = "Avregning!" + layout.SETTINGS.cell("invoicing.fee_account")
-    except KeyError:  # the layout of this branch has no cell for it yet: the JSON path
-        cell = "settlement.invoicing.fee_account"
+    cells = [f"Avregning!{block.cell('invoicing.fee_account')}"
+             for block in layout.AVREGNING.blocks if isinstance(block, layout.Form)
+             and any(c.field == "invoicing.fee_account" for c in block.fields)]
+    cell = cells[0] if cells else "settlement.invoicing.fee_account"  # no cell in the layout
     assert where == [f"a.xlsx:{cell}"]
     assert "Konto adm.honorar" in outcome.problems[0].message
     no_account = settlement(settlement_account_free=None)
@@ -332,15 +332,9 @@ def test_folders_skip_backups_lock_files_and_temporary_files(tmp_path: Path) -> 
     assert problems and "Finner ikke" in problems[0].message
 
 
-def test_commands(tmp_path: Path, db: str, capsys, monkeypatch) -> None:
-    from avregn import invoicing
-
+def test_commands(tmp_path: Path, db: str, capsys) -> None:
     (tmp_path / "mappe").mkdir()
-    wb = ready_book(tmp_path / "mappe" / "a.xlsx")
-    # the command reads plain workbooks: give the codes the way the workbook will hold them
-    original = invoicing.FileBook
-    monkeypatch.setattr("avregn.book.FileBook",
-                        lambda p: invoicing.WithInvoicing(original(p), CODES))
+    wb = ready_book(tmp_path / "mappe" / "a.xlsx", settlement(invoicing=CODES))
     code = run_command(["fakturagrunnlag", str(tmp_path / "mappe"), "--format", "csv",
                         "--register", db, "--ut", str(tmp_path / "ut")])
     out = capsys.readouterr()
@@ -391,3 +385,13 @@ def test_many_workbooks_are_all_marked(tmp_path: Path, db: str) -> None:
     n = _demo_expected()[0]
     for path in paths:
         assert sorted(v for v in _exported_marks(path).values() if v) == ["FG-000001"] * n
+
+
+def test_the_codes_come_from_the_workbook(tmp_path: Path, db: str) -> None:
+    """No wrapper: the settlement's invoicing codes are read from *Avregning*."""
+    wb = ready_book(tmp_path / "a.xlsx", settlement(invoicing=CODES))
+    outcome = export_invoice_basis([FileBook(wb)], register=db, out_dir=tmp_path / "arkiv",
+                                   fmt="csv", now=NOW)
+    assert outcome.ok, outcome.lines()
+    text = outcome.written[0].read_text(encoding="utf-8-sig")
+    assert ";1200;3610;3;" in text and ";1300;3620;3;" in text and ";1200;3611;6;" in text

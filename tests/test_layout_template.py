@@ -21,14 +21,18 @@ CONTRACT_FIELDS = {
                    "interval_months", "denominator", "denominator_label",
                    "minimum_invoice_amount", "admin_fee.mode", "admin_fee.value",
                    "admin_fee.vat_liable", "settlement_account_liable", "settlement_account_free",
-                   "status"},
+                   "owner_address.lines", "owner_address.postcode", "owner_address.city",
+                   "invoicing.transaction_type", "invoicing.fee_transaction_type",
+                   "invoicing.fee_account", "invoicing.vat_code_liable", "invoicing.vat_code_free"},
+    "": {"status"},  # the status cell on Avregning: written, never read
     "cost_lines": {"account", "name", "amount", "level", "share_pct", "full_distribution"},
     "contract_objects": {"id", "contract_no", "contract_name", "customer_id", "name", "start",
                          "end", "numerator", "numerator_override", "vat_liable", "cap", "fixed",
-                         "correction", "admin_fee", "do_not_invoice", "exported"},
+                         "correction", "admin_fee", "do_not_invoice", "exported",
+                         "address.lines", "address.postcode", "address.city"},
     "invoiced": {"object", "invoice_no", "from", "to", "amount"},
     "adjustments": {"object", "account", "share_pct", "factor", "participates"},
-    "account_selection": {"account", "name"},
+    "account_selection": {"account", "name", "transaction_type"},
 }
 
 
@@ -160,6 +164,8 @@ def test_status_blocks_do_not_overlap() -> None:
     assert isinstance(form, Form) and isinstance(objects, Table) and isinstance(warnings, Table)
     assert objects.header_row > form.last_row
     assert warnings.first_col > objects.last_col
+    assert layout.CONTROL.first_col > warnings.last_col  # the banner's control block
+    assert layout.CONTROL.header_row == objects.header_row
 
 
 # --- the template --------------------------------------------------------------------------------
@@ -213,7 +219,7 @@ def test_input_blocks_have_stable_names(wb: openpyxl.Workbook) -> None:
             assert ref == f"A{block.header_row}:{column_letter(block.last_col)}"\
                           f"{block.first_data_row}"
     names = wb.defined_names
-    assert names["Innstillinger"].attr_text == "'Avregning'!$A$4:$B$18"
+    assert names["Innstillinger"].attr_text == "'Avregning'!$A$4:$B$17"  # status outside
     for col in layout.SETTINGS.fields:
         cell = layout.SETTINGS.cell(col.field)
         row = cell[1:]
@@ -271,7 +277,35 @@ def test_styles_comments_and_panes(wb: openpyxl.Workbook) -> None:
     brok = wb["Brøk"].column_dimensions
     assert brok["J"].fill.fgColor.rgb.endswith("FFF2CC")
     assert brok["P"].fill.fgColor.rgb.endswith("EDEDED")  # Eksportert: set by avregn
-    assert wb["Avregning"][layout.SETTINGS.cell("status")].fill.fgColor.rgb.endswith("EDEDED")
+    assert wb["Avregning"][layout.STATUS_CELL.cell("status")].fill.fgColor.rgb.endswith("EDEDED")
+
+
+def test_columns_where_excel_would_guess_are_text(wb: openpyxl.Workbook) -> None:
+    """Id, KontoNr, Kontraktsnr, Fakturanr, Kunde-id: «0042» stays 0042, «1-3» is no date."""
+    for sheet, table, fields in (
+        ("Brøk", layout.CONTRACT_OBJECTS, ("id", "contract_no", "customer_id",
+                                           "address.postcode")),
+        ("Til fordeling", layout.COST_LINES, ("account",)),
+        ("Kontraktsobjekt konti", layout.ADJUSTMENTS, ("object", "account")),
+        ("A konto", layout.INVOICES, ("object", "invoice_no")),
+        ("Kontovalg", layout.ACCOUNT_SELECTION, ("account",)),
+    ):
+        for name in fields:
+            assert wb[sheet].column_dimensions[table.letter(name)].number_format == "@", name
+    assert wb["Avregning"][layout.INVOICING.cell("owner_address.postcode")].number_format == "@"
+
+
+def test_layout_version_and_the_status_cell_outside_the_settings_block(
+        wb: openpyxl.Workbook) -> None:
+    assert wb["Avregning"][layout.VERSION_CELL].value == f"Malversjon {layout.LAYOUT_VERSION}"
+    names = wb.defined_names
+    assert names["Innstillinger"].attr_text == "'Avregning'!$A$4:$B$17"
+    status_row = layout.STATUS_CELL.row("status")
+    assert status_row == 18  # where version 1 had it: nothing to move on an upgrade
+    assert status_row > layout.SETTINGS.last_row
+    assert names["avregn.owner_address.postcode"].attr_text == "'Avregning'!$B$22"
+    for name in ("Innstillinger", "Kontraktsobjekter", "Kostnadslinjer", "Justeringer", "AKonto"):
+        assert name in names or any(name in ws.tables for ws in wb.worksheets), name
 
 
 def test_wrapped_header_rows_are_two_lines_high(wb: openpyxl.Workbook) -> None:
@@ -317,9 +351,9 @@ def test_fill_helpers_keep_text_as_text(tmp_path: Path) -> None:
     with zipfile.ZipFile(path) as archive:
         xml = archive.read("xl/worksheets/sheet2.xml").decode()
     assert "<f>" not in xml
-    assert ws.tables["Kontraktsobjekter"].ref == "A3:P4"
+    assert ws.tables["Kontraktsobjekter"].ref == "A3:S4"
     template.fill_table(ws, layout.CONTRACT_OBJECTS, [{"id": "2"}, {"id": "3"}], first_row=5)
-    assert ws.tables["Kontraktsobjekter"].ref == "A3:P6"
+    assert ws.tables["Kontraktsobjekter"].ref == "A3:S6"
 
 
 @pytest.mark.libreoffice
@@ -331,4 +365,4 @@ def test_libreoffice_opens_the_template(tmp_path: Path, built: bytes) -> None:
     book = CalamineWorkbook.from_path(str(converted))
     assert book.sheet_names == [s.name for s in layout.SHEETS]
     rows = book.get_sheet_by_name("Brøk").to_python(skip_empty_area=False)
-    assert rows[2][:16] == [c.header for c in layout.CONTRACT_OBJECTS.columns]
+    assert rows[2][:19] == [c.header for c in layout.CONTRACT_OBJECTS.columns]

@@ -96,10 +96,16 @@ def test_bad_workbook(case: Case, tmp_path: Path) -> None:
     for where, text in case.expect:
         assert any(p.where == where and text in p.message for p in result.problems), (
             f"expected {where}: …{text}… in\n{shown}")
+    for where, text in case.warn:
+        assert any(w.where == where and text in w.message for w in result.warnings), (
+            f"expected warning {where}: …{text}… in\n{result.warnings}")
     if case.complete:
         for problem in result.problems:
             assert any(problem.where == w and t in problem.message for w, t in case.expect), (
                 f"unexpected {problem}")
+        for warning in result.warnings:
+            assert any(warning.where == w and t in warning.message for w, t in case.warn), (
+                f"unexpected warning {warning}")
     for problem in result.problems:
         assert problem.where and problem.message and "Traceback" not in problem.message
 
@@ -206,7 +212,8 @@ def test_blocks_as_xlwings_or_calamine_hand_them() -> None:
     _setting(blocks, "admin_fee.mode", "Beløp")
     _setting(blocks, "admin_fee.value", 1500.0)
     _setting(blocks, "admin_fee.vat_liable", "nei")
-    _setting(blocks, "status", "Beregnet")
+    blocks["Avregning"].append(["Status", "Beregnet"])  # the status cell: only written
+    assert len(blocks["Avregning"]) == layout.STATUS_CELL.row("status")
     blocks["Brøk"].append(_row(layout.CONTRACT_OBJECTS, id=1001.0, start=datetime(2024, 2, 1, 13),
                                end="2024-12-31", numerator=120.5, vat_liable=False, fixed="x",
                                admin_fee="5 %", do_not_invoice=True, correction=0.1 + 0.2))
@@ -223,19 +230,21 @@ def test_blocks_as_xlwings_or_calamine_hand_them() -> None:
                                                 participates="Nei"))
     blocks["A konto"].append(_row(layout.INVOICES, object="B-2", invoice_no=17.0,
                                   **{"from": 45292, "to": "31.03.2024"}, amount="kr 9 000"))
-    blocks["Kontovalg"].append(["6300", "Renhold"])
+    blocks["Kontovalg"].append(["6300", "Renhold", "Felleskost mva-pliktig"])
+    blocks["Kontovalg"].append([6310.0, "Vakt"])  # every line's account is in Kontovalg
 
     result = read_blocks(blocks)
     assert result.problems == []
     assert result.data == {
         "settlement": {
             "property": "Prøvegata 4", "period_start": "2024-01-01", "interval_months": 12,
-            "denominator": Decimal(703), "status": "beregnet",
+            "denominator": Decimal(703),
             "admin_fee": {"mode": "fixed", "value": Decimal("1500.00"), "vat_liable": False},
         },
         "cost_lines": [
             {"account": "6300", "amount": Decimal("120000.00"), "level": "company",
-             "share_pct": Decimal("12.5"), "full_distribution": True},
+             "share_pct": Decimal("12.5"), "full_distribution": True,
+             "transaction_type": "Felleskost mva-pliktig"},
             {"account": "6310", "name": "Vakt", "amount": None},
         ],
         "contract_objects": [
@@ -254,7 +263,11 @@ def test_blocks_as_xlwings_or_calamine_hand_them() -> None:
     }
     assert result.locations["contract_objects[1]"] == "Brøk!A6"
     assert result.locations["contract_objects[1].invoiced[0].to"] == "A konto!D4"
-    assert result.account_selection == ({"account": "6300", "name": "Renhold"},)
+    assert result.account_selection == (
+        {"account": "6300", "name": "Renhold", "transaction_type": "Felleskost mva-pliktig"},
+        {"account": "6310", "name": "Vakt"})
+    assert result.locations["cost_lines[0].transaction_type"] == "Kontovalg!C4"
+    assert result.warnings == ()
 
 
 def test_1904_dates() -> None:

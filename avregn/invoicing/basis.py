@@ -182,10 +182,13 @@ def setting_cell(found: WorkbookInput, field_name: str) -> str:
     if where:
         return where
     sheet_name = found.locations.get("settlement", layout.AVREGNING.name).split("!")[0]
-    try:
-        return f"{sheet_name}!{layout.SETTINGS.cell(field_name)}"
-    except KeyError:
-        return f"settlement.{field_name}"
+    for block in layout.AVREGNING.blocks:
+        if isinstance(block, layout.Form):
+            try:
+                return f"{sheet_name}!{block.cell(field_name)}"
+            except KeyError:
+                continue
+    return f"settlement.{field_name}"
 
 
 SETTING_LABELS = {

@@ -15,8 +15,10 @@ Kinds and how a cell is read (the reader applies this; ``cell_value`` writes the
 * ``number`` / ``integer`` — exact decimals / a whole number.
 * ``percent`` — the number of percent (12.5 means 12,5 %). The template formats these cells as
   Excel percentages, so a numeric cell holds the fraction Excel stores (0.125 shown as
-  12,5 %) and the reader multiplies by 100; text (``12,5 %`` or ``12,5``) is the percent itself.
-  Excel's percent cells take ``80``, ``0,8`` and ``80 %`` all as 80 %, which is why.
+  12,5 %) and the reader multiplies by 100. Text with ``%`` is the percent as written; text
+  without it is percent points when ≥ 1 (``12,5``) and refused as ambiguous strictly between 0
+  and 1 (``0,5``: 0,5 % or 50 %?), spec §9b. Excel's percent cells take ``80``, ``0,8`` and
+  ``80 %`` all as 80 %, which is why a number there is a fraction.
 * ``date`` — a date cell, an Excel serial number, or text ``dd.mm.åååå`` / ``åååå-mm-dd``.
 * ``bool-x`` — ``X`` for yes, empty for no (``Ja``/``Nei`` are accepted too).
 * ``yes-no`` — ``Ja``/``Nei`` (``X`` accepted as yes); empty means the column's default.
@@ -28,6 +30,12 @@ Kinds and how a cell is read (the reader applies this; ``cell_value`` writes the
 * ``fee-value`` — the settlement's admin fee value: a percent or an amount depending on the
   fee type in the row above (text-formatted for the same reason; a number is taken as is).
 * ``fixed`` — *Fast*: a yearly amount, ``X`` for "fixed = invoiced", empty for no agreement.
+* ``address-lines`` — an address's name and street lines in one cell, one line per line break
+  (Alt+Enter in Excel), at most 3 lines.
+
+Text-formatted (``@``) are the columns where Excel would otherwise guess: Id, KontoNr,
+Kontraktsnr, Fakturanr, Kunde-id (``0042`` stays ``0042``, ``1-3`` is no date), postcodes and
+the accounting codes.
 
 Row and column numbers are 1-based, as Excel counts them.
 """
@@ -41,19 +49,25 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from avregn.workbook import number_formats
 from engine.norwegian import format_number
+from engine.statuses import INVOICE_STATUS_LABELS, STATUS_LABELS
 
-# Number formats in the en-US form Excel stores (a Norwegian Excel shows 1 234,50 / 31.12.2024).
-# Never a "." followed only by "#" ("0.##"): Excel then shows a whole number with a dangling
-# decimal comma ("150,"). Use General or fixed decimals ("0.00##" is fine).
-FMT_MONEY = "#,##0.00"
-FMT_NUMBER = "General"
-FMT_DECIMALS_4 = "#,##0.0000"  # fixed decimals: "#,##0.####" shows 150 as "150," in Excel
-FMT_INTEGER = "0"
-FMT_PERCENT = "0.00##%"
-FMT_DATE = "dd.mm.yyyy"
-FMT_DATETIME = "dd.mm.yyyy hh:mm"
-FMT_TEXT = "@"
+# Number formats: one definition for the input layout and the engine's sheets.
+FMT_MONEY = number_formats.MONEY
+FMT_NUMBER = number_formats.NUMBER
+FMT_DECIMALS_4 = number_formats.DECIMALS_4
+FMT_INTEGER = number_formats.INTEGER
+FMT_PERCENT = number_formats.PERCENT
+FMT_DATE = number_formats.DATE
+FMT_DATETIME = number_formats.DATETIME
+FMT_TEXT = number_formats.TEXT
+
+
+# Field names (and their prefixes) the fingerprint leaves out because they change no figure
+# (engine.fingerprint.OUTSIDE_FINGERPRINT): columns holding them are outside the banner too.
+OUTSIDE_FINGERPRINT_PREFIXES = ("address", "owner_address", "invoicing", "transaction_type",
+                                "status", "exported", "do_not_invoice")
 
 
 class Kind(StrEnum):
@@ -69,6 +83,7 @@ class Kind(StrEnum):
     FEE = "fee"
     FEE_VALUE = "fee-value"
     FIXED = "fixed"
+    ADDRESS_LINES = "address-lines"
 
 
 class Role(StrEnum):
@@ -100,6 +115,21 @@ class Column:
     help: str = ""
     required: bool = False  # part of the row's key: a filled row without it is an error
     nullable: bool = False  # empty cell → None in the contract dict (else the field is left out)
+    # The layout version that added the column: a workbook of an older version (no version
+    # cell, or a lower one) does not have it, and the reader skips it there.
+    since: int = 1
+
+    # An input column the fingerprint covers, and so the stale-results banner (spec §9b). False
+    # for workflow marks (✗) and fields that change no figure; engine columns are never covered.
+    fingerprinted: bool = True
+
+    @property
+    def covered(self) -> bool:
+        """Whether a change in this input column makes the results stale (the banner's
+        control formula watches it): an input column, in the fingerprint, not one of the
+        fields the fingerprint leaves out (addresses, invoicing codes, transaction types)."""
+        return (self.input and self.fingerprinted
+                and not self.field.startswith(OUTSIDE_FINGERPRINT_PREFIXES))
 
     @property
     def list_values(self) -> tuple[str, ...]:
@@ -268,12 +298,10 @@ LEVELS = (Choice("selskap", "company"), Choice("eiendom", "property"),
           Choice("eiendomsobjekt", "object"))
 FEE_MODES = (Choice("ingen", "none"), Choice("prosent", "percent"),
              Choice("beløp", "fixed", aliases=("fast", "fast beløp")))
-STATUSES = (Choice("Lagt opp", "lagt_opp"), Choice("Beregnet", "beregnet"),
-            Choice("Låst", "laast"), Choice("Fakturaklar", "fakturaklar"),
-            Choice("Skal ikke faktureres", "skal_ikke_faktureres"))
-INVOICE_STATUSES = (Choice("Faktureres", "ready"), Choice("Under minstebeløp", "below_minimum"),
-                    Choice("Skal ikke faktureres", "do_not_invoice"),
-                    Choice("Ingenting å fakturere", "nothing_to_invoice"))
+# The labels are the status machine's (engine.statuses), the one place they are spelled.
+STATUSES = tuple(Choice(label, status.value) for status, label in STATUS_LABELS.items())
+INVOICE_STATUSES = tuple(Choice(label, status.value)
+                         for status, label in INVOICE_STATUS_LABELS.items())
 
 DO_NOT_INVOICE_MARK = "✗"  # Beregning's red cross (spec §7)
 
@@ -318,13 +346,66 @@ SETTINGS = Form(
                     "fakturagrunnlaget)."),
         Column("Avregningskonto mva-fri", "settlement_account_free", Kind.TEXT,
                help="Konto for fakturalinjen til mva-frie objekter."),
+    ),
+)
+
+# The settlement's status, shown on *Avregning* for the user. It is only written (the engine's
+# state lives on *Status*) and stands outside ``Innstillinger``, so a Beregn/Lås click does not
+# change the block the worksheet functions take. In layout version 1 it was the last row of
+# ``Innstillinger``; it stays in that cell.
+STATUS_CELL = Form(
+    name="Avregningsstatus",
+    section="",
+    header_row=SETTINGS.last_row,
+    headers=("", "", ""),
+    fields=(
         Column("Status", "status", Kind.ENUM, choices=STATUSES, input=False,
                help="Settes av avregn (Beregn, Lås, Fakturaklar …). Ikke skriv her."),
     ),
 )
 
-INSTRUCTIONS_ROW = SETTINGS.last_row + 2
-_INSTRUCTIONS = (
+# Addresses and the accounting system's codes (layout version 2): they change no figure, are
+# outside the fingerprint, editable in any status and carried to the next period.
+INVOICING = Form(
+    name="Fakturering",
+    section="settlement",
+    header_row=STATUS_CELL.last_row + 2,
+    headers=("Adresse og fakturering", "Verdi", "Forklaring"),
+    fields=(
+        Column("Eiers adresse", "owner_address.lines", Kind.ADDRESS_LINES,
+               number_format=FMT_TEXT, since=2,
+               help="Eierens navn/c/o og gateadresse til brevene; én linje per linjeskift "
+                    "(Alt+Enter). Høyst 3 linjer."),
+        Column("Eiers postnummer", "owner_address.postcode", Kind.TEXT, number_format=FMT_TEXT,
+               since=2, help="Fire siffer, f.eks. 0150."),
+        Column("Eiers poststed", "owner_address.city", Kind.TEXT, since=2,
+               help="F.eks. OSLO."),
+        Column("Transaksjonstype", "invoicing.transaction_type", Kind.TEXT,
+               number_format=FMT_TEXT, since=2,
+               help="Regnskapssystemets transaksjonstype for felleskostnadslinjene "
+                    "(fakturagrunnlaget)."),
+        Column("Transaksjonstype adm.honorar", "invoicing.fee_transaction_type", Kind.TEXT,
+               number_format=FMT_TEXT, since=2,
+               help="Transaksjonstypen for honorarlinjene."),
+        Column("Konto adm.honorar", "invoicing.fee_account", Kind.TEXT, number_format=FMT_TEXT,
+               since=2, help="Kontoen honoraret inntektsføres på."),
+        Column("Mva-kode mva-pliktig", "invoicing.vat_code_liable", Kind.TEXT,
+               number_format=FMT_TEXT, since=2,
+               help="Regnskapssystemets mva-kode for mva-pliktige linjer."),
+        Column("Mva-kode mva-fri", "invoicing.vat_code_free", Kind.TEXT, number_format=FMT_TEXT,
+               since=2, help="Mva-koden for mva-frie linjer."),
+    ),
+)
+
+# The layout's version (spec §9b), in a cell of *Avregning*: «Malversjon 2». A workbook without
+# it is version 1 (the layout before the version existed). Bump it with every layout change and
+# teach ``avregn.workbook.upgrade`` the step.
+LAYOUT_VERSION = 2
+VERSION_CELL = "C1"
+VERSION_LABEL = "Malversjon"
+
+INSTRUCTIONS_ROW = INVOICING.last_row + 2
+INSTRUCTIONS = (
     ("Slik gjør du en avregning", "heading"),
     ("1. Fyll ut innstillingene over. Gule celler fyller du ut; grå celler skriver avregn.",
      "plain"),
@@ -345,13 +426,14 @@ _INSTRUCTIONS = (
 AVREGNING = Sheet(
     name="Avregning",
     role=Role.INPUT,
-    blocks=(SETTINGS,),
+    blocks=(SETTINGS, STATUS_CELL, INVOICING),
     texts=(
         Text("A1", "Felleskostnadsavregning", "title"),
+        Text(VERSION_CELL, f"{VERSION_LABEL} {LAYOUT_VERSION}", "note"),
         Text("A2", "Innstillinger for én avregning: ett eiendomsobjekt, én avregningsgruppe, "
                    "én periode.", "note"),
         *(Text(f"A{INSTRUCTIONS_ROW + i}", line, style)
-          for i, (line, style) in enumerate(_INSTRUCTIONS)),
+          for i, (line, style) in enumerate(INSTRUCTIONS)),
     ),
     help="Avregningens innstillinger og en kort bruksanvisning.",
 )
@@ -363,10 +445,10 @@ CONTRACT_OBJECTS = Table(
     section="contract_objects",
     header_row=3,
     columns=(
-        Column("Id", "id", Kind.TEXT, width=12, required=True,
+        Column("Id", "id", Kind.TEXT, width=12, required=True, number_format=FMT_TEXT,
                help="Kontraktsobjektets nøkkel; unik. A konto og Kontraktsobjekt konti viser "
                     "til den."),
-        Column("Kontraktsnr", "contract_no", Kind.TEXT, width=12),
+        Column("Kontraktsnr", "contract_no", Kind.TEXT, width=12, number_format=FMT_TEXT),
         Column("Kontrakt", "contract_name", Kind.TEXT, width=28,
                help="Kontraktens navn, vanligvis leietakeren."),
         Column("Kontraktsobjekt", "name", Kind.TEXT, width=24,
@@ -401,6 +483,15 @@ CONTRACT_OBJECTS = Table(
                help="X: objektet beregnes, men faktureres ikke."),
         Column("Eksportert", "exported", Kind.TEXT, width=12, input=False,
                help="Eksportbunten objektet ble fakturert i. Settes av avregn."),
+        # Layout version 2: the tenant's invoice address (for the letters), after the columns
+        # that were there, so that ✗ and Eksportert keep their places.
+        Column("Fakturaadresse", "address.lines", Kind.ADDRESS_LINES, width=30,
+               number_format=FMT_TEXT, since=2,
+               help="Leietakers navn/c/o og gateadresse til brevet; én linje per linjeskift "
+                    "(Alt+Enter). Høyst 3 linjer."),
+        Column("Postnummer", "address.postcode", Kind.TEXT, width=10, number_format=FMT_TEXT,
+               since=2, help="Fire siffer, f.eks. 0150."),
+        Column("Poststed", "address.city", Kind.TEXT, width=16, since=2, help="F.eks. OSLO."),
     ),
 )
 
@@ -423,8 +514,9 @@ COST_LINES = Table(
     section="cost_lines",
     header_row=3,
     columns=(
-        Column("KontoNr", "account", Kind.TEXT, width=10, required=True,
-               help="Kontonummeret i regnskapet; unikt."),
+        Column("KontoNr", "account", Kind.TEXT, width=10, required=True, number_format=FMT_TEXT,
+               help="Kontonummeret i regnskapet; unikt. Bare kontoer i Kontovalg (og aldri "
+                    "en sumlinje)."),
         Column("Konto", "name", Kind.TEXT, width=30, help="Kontoens navn (kostnadsart)."),
         Column("Beløp", "amount", Kind.MONEY, width=16, number_format=FMT_MONEY, nullable=True,
                help="Saldo på kontoen for perioden. Tom = ikke fylt ut (beregning stopper)."),
@@ -457,9 +549,9 @@ ADJUSTMENTS = Table(
     section="adjustments",
     header_row=3,
     columns=(
-        Column("Id", "object", Kind.TEXT, width=12, required=True,
+        Column("Id", "object", Kind.TEXT, width=12, required=True, number_format=FMT_TEXT,
                help="Kontraktsobjektets Id (fra Brøk)."),
-        Column("KontoNr", "account", Kind.TEXT, width=10, required=True,
+        Column("KontoNr", "account", Kind.TEXT, width=10, required=True, number_format=FMT_TEXT,
                help="Kontoen (fra Til fordeling)."),
         Column("Andel %", "share_pct", Kind.PERCENT, width=10, number_format=FMT_PERCENT,
                help="Leietakers avtalte andel av sin del; resten bærer eier. Tom = 100 %."),
@@ -489,9 +581,9 @@ INVOICES = Table(
     section="invoiced",  # gathered into contract_objects[i].invoiced by the object's Id
     header_row=3,
     columns=(
-        Column("Id", "object", Kind.TEXT, width=12, required=True,
+        Column("Id", "object", Kind.TEXT, width=12, required=True, number_format=FMT_TEXT,
                help="Kontraktsobjektets Id (fra Brøk)."),
-        Column("Fakturanr", "invoice_no", Kind.TEXT, width=14),
+        Column("Fakturanr", "invoice_no", Kind.TEXT, width=14, number_format=FMT_TEXT),
         Column("Fra", "from", Kind.DATE, width=12, number_format=FMT_DATE,
                help="Fakturaperiodens første dag."),
         Column("Til", "to", Kind.DATE, width=12, number_format=FMT_DATE,
@@ -520,8 +612,13 @@ ACCOUNT_SELECTION = Table(
     section="account_selection",  # not in the JSON contract; used by "Hent konti"
     header_row=3,
     columns=(
-        Column("KontoNr", "account", Kind.TEXT, width=10, required=True),
-        Column("Konto", "name", Kind.TEXT, width=30),
+        Column("KontoNr", "account", Kind.TEXT, width=10, required=True, number_format=FMT_TEXT,
+               fingerprinted=False),
+        Column("Konto", "name", Kind.TEXT, width=30, fingerprinted=False),
+        Column("Transaksjonstype", "transaction_type", Kind.TEXT, width=24,
+               number_format=FMT_TEXT, since=2, fingerprinted=False,
+               help="Transaksjonstypen kontoen hører til (rapporten «kontoer per "
+                    "transaksjonstype»). Tom = uten transaksjonstype."),
     ),
 )
 
@@ -540,10 +637,17 @@ KONTOVALG = Sheet(
 
 # --- Beregning: written by the engine (spec §8) -------------------------------------------------
 
+# Rows 1–4 of both engine sheets: the title, the settlement's status (large, on Beregning), the
+# banner the control formula fills when inputs changed after the calculation (spec §9b), a note.
+STATUS_LINE_ROW = 2
+BANNER_ROW = 3
+NOTE_ROW = 4
+BANNER_TEXT = "Inndata er endret etter beregningen — beregn på nytt"
+
 CALCULATION = Table(
     name="Beregning",
     section="",
-    header_row=3,
+    header_row=5,
     excel_table=False,
     columns=(
         Column("Kontraktsnr", "contract_no", Kind.TEXT, width=12, input=False),
@@ -570,11 +674,17 @@ CALCULATION = Table(
         Column("Korrigert", "correction", Kind.MONEY, number_format=FMT_MONEY, input=False),
         Column("Rest", "rest", Kind.MONEY, number_format=FMT_MONEY, input=False,
                help="Positiv: leietaker skylder. Negativ: kreditering."),
+        Column("Mva på rest", "vat", Kind.MONEY, number_format=FMT_MONEY, input=False,
+               help="25 % av rest for mva-pliktige objekter."),
         Column("Adm.honorar %", "admin_fee_pct", Kind.PERCENT, width=11,
                number_format=FMT_PERCENT, input=False),
         Column("Adm.honorar", "admin_fee", Kind.MONEY, number_format=FMT_MONEY, input=False),
-        Column("Mva", "vat", Kind.MONEY, number_format=FMT_MONEY, input=False,
-               help="25 % av rest for mva-pliktige objekter."),
+        Column("Mva på honorar", "admin_fee_vat", Kind.MONEY, number_format=FMT_MONEY,
+               input=False, help="25 % av honoraret når honoraret er mva-pliktig."),
+        Column("Fakturabeløp inkl. mva", "invoice_total", Kind.MONEY, number_format=FMT_MONEY,
+               input=False,
+               help="Rest + mva + adm.honorar + mva på honorar: beløpet fakturaen (eller "
+                    "kreditnotaen) viser."),
         Column("Status", "invoice_status", Kind.ENUM, width=20, choices=INVOICE_STATUSES,
                input=False),
         Column("Skal ikke faktureres", "do_not_invoice", Kind.FLAG, width=11, input=False,
@@ -589,7 +699,8 @@ SUMMARY_COLUMNS = (
     ("Kostnader", "costs"), ("Fordelt", "distributed"), ("Ledig", "vacant"),
     ("Andel", "share"), ("Tak", "cap"), ("Fast", "fixed"), ("Sum", "sum"),
     ("Utfakturert", "invoiced"), ("Korrigert", "correction"), ("Rest", "rest"),
-    ("Adm.honorar", "admin_fee"),
+    ("Mva på rest", "vat"), ("Adm.honorar", "admin_fee"), ("Mva på honorar", "admin_fee_vat"),
+    ("Fakturabeløp inkl. mva", "invoice_total"),
 )
 SUMMARY_GAP = 2  # empty rows between the last object row and the summary's header row
 FRACTION_LABEL = "Sum tellere / nevner"  # footer: "524,6 / 703" (spec §6.9, §8)
@@ -600,8 +711,8 @@ BEREGNING = Sheet(
     blocks=(CALCULATION,),
     texts=(
         Text("A1", "Beregning", "title"),
-        Text("A2", "Skrives av avregn ved hver beregning; endringer her blir overskrevet.",
-             "note"),
+        Text(f"A{NOTE_ROW}", "Skrives av avregn ved hver beregning; endringer her blir "
+                             "overskrevet.", "note"),
     ),
     required=False,
     help="Resultatet per objekt og oppsummeringen. Skrives av avregn.",
@@ -612,7 +723,7 @@ BEREGNING = Sheet(
 STATUS_FORM = Form(
     name="Statusinfo",
     section="",
-    header_row=3,
+    header_row=NOTE_ROW + 1,
     headers=("Nøkkel", "Verdi", ""),
     fields=(
         Column("Eiendomsobjekt", "property_object", Kind.TEXT, input=False),
@@ -643,8 +754,16 @@ STATUS_OBJECTS = Table(
         Column("Fakturastatus", "invoice_status", Kind.ENUM, width=20,
                choices=INVOICE_STATUSES, input=False),
         Column("Eksportert", "exported", Kind.TEXT, width=12, input=False),
+        Column("Rest", "rest", Kind.MONEY, number_format=FMT_MONEY, input=False),
+        Column("Mva på rest", "vat", Kind.MONEY, number_format=FMT_MONEY, input=False),
+        Column("Adm.honorar", "admin_fee", Kind.MONEY, number_format=FMT_MONEY, input=False),
+        Column("Mva på honorar", "admin_fee_vat", Kind.MONEY, number_format=FMT_MONEY,
+               input=False),
+        Column("Fakturabeløp inkl. mva", "invoice_total", Kind.MONEY, number_format=FMT_MONEY,
+               input=False),
     ),
 )
+STATUS_TOTAL_LABEL = "Sum leietakere"  # the row under the objects: the tenants' summary
 
 STATUS_WARNINGS = Table(
     name="Advarsler",
@@ -658,13 +777,35 @@ STATUS_WARNINGS = Table(
     ),
 )
 
+# The control block of the banner (spec §9b), right of the objects table: per input range the
+# checksums at the calculation and a formula that compares them with the range now.
+CONTROL = Table(
+    name="Kontroll",
+    section="",
+    header_row=STATUS_OBJECTS.header_row,
+    first_col=STATUS_WARNINGS.last_col + 2,  # the template puts the warnings' headers between
+    excel_table=False,
+    columns=(
+        Column("Inndata", "range", Kind.TEXT, width=30, input=False),
+        Column("Sum tall", "sum", Kind.NUMBER, width=14, input=False),
+        Column("Vektet sum", "weighted", Kind.NUMBER, width=16, input=False),
+        Column("Antall tekster", "text_count", Kind.INTEGER, width=9, input=False),
+        Column("Tekstlengde", "text_length", Kind.INTEGER, width=11, input=False),
+        Column("Vektet lengde", "text_weighted", Kind.INTEGER, width=12, input=False),
+        Column("Vektet sifersum", "text_digits", Kind.INTEGER, width=12, input=False),
+        Column("Toleranse", "tolerance", Kind.NUMBER, width=10, input=False),
+        Column("Vektet toleranse", "weighted_tolerance", Kind.NUMBER, width=10, input=False),
+        Column("Endret", "changed", Kind.TEXT, width=8, input=False),
+    ),
+)
+
 STATUS = Sheet(
     name="Status",
     role=Role.ENGINE,
     blocks=(STATUS_FORM, STATUS_OBJECTS, STATUS_WARNINGS),
     texts=(
         Text("A1", "Status", "title"),
-        Text("A2", "Skrives av avregn; endringer her blir overskrevet.", "note"),
+        Text(f"A{NOTE_ROW}", "Skrives av avregn; endringer her blir overskrevet.", "note"),
     ),
     required=False,
     help="Avregningens status, fingeravtrykk, advarsler og fakturastatus per objekt.",
@@ -754,6 +895,9 @@ def cell_value(column: Column, value: Any) -> Any:
         return fee_text(value)
     if kind is Kind.FEE_VALUE:
         return format_nb(_decimal(value)) if not isinstance(value, str) else value
+    if kind is Kind.ADDRESS_LINES:
+        lines = [value] if isinstance(value, str) else list(value)
+        return "\n".join(str(line) for line in lines) or None
     return str(value)
 
 
@@ -765,36 +909,50 @@ class RowCells:
     values: dict[int, Any] = field(default_factory=dict)
 
 
+def nested_value(record: Mapping[str, Any], field_name: str) -> tuple[bool, Any]:
+    """``record["address"]["city"]`` for ``address.city``: (found, value)."""
+    head, _, tail = field_name.partition(".")
+    if head not in record:
+        return False, None
+    value = record[head]
+    if not tail:
+        return True, value
+    if not isinstance(value, Mapping) or tail not in value:
+        return False, None
+    return True, value[tail]
+
+
 def table_row(table: Table, record: Mapping[str, Any], row: int) -> RowCells:
     """The cells of one contract record (``record`` keyed by field) in a table row."""
     out = RowCells(row)
     for i, col in enumerate(table.columns):
-        if col.field in record:
-            out.values[table.first_col + i] = cell_value(col, record[col.field])
+        found, value = nested_value(record, col.field)
+        if found:
+            out.values[table.first_col + i] = cell_value(col, value)
     return out
 
 
+SETTINGS_FORMS = (SETTINGS, INVOICING)  # the forms of *Avregning* the user fills in
+WRITTEN_FORMS = (SETTINGS, STATUS_CELL, INVOICING)  # …and what a writer fills (the status too)
+
+
 def settings_cells(settlement: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"B4": "Prøvegata 4", …}``: the settings form's value cells for a settlement dict."""
+    """``{"B4": "Prøvegata 4", …}``: the settings forms' value cells for a settlement dict
+    (with the status cell, which is written but never read back)."""
     out: dict[str, Any] = {}
     fee = settlement.get("admin_fee")
-    for col in SETTINGS.fields:
-        head, _, tail = col.field.partition(".")
-        if tail:
-            if not isinstance(fee, Mapping):
+    for form in WRITTEN_FORMS:
+        for col in form.fields:
+            if col.field == "admin_fee.value":
+                if isinstance(fee, Mapping):
+                    mode = fee.get("mode", "none")
+                    raw = fee.get("value")
+                    out[form.cell(col.field)] = (
+                        None if mode == "none" or raw is None else
+                        f"{format_nb(_decimal(raw).normalize())} %" if mode == "percent"
+                        else format_nb(_decimal(raw), 2))
                 continue
-            raw = fee.get(tail)
-            if tail == "value":
-                mode = fee.get("mode", "none")
-                raw = (None if mode == "none" else
-                       f"{format_nb(_decimal(raw).normalize())} %" if mode == "percent"
-                       else format_nb(_decimal(raw), 2))
-                out[SETTINGS.cell(col.field)] = raw
-                continue
-        elif head in settlement:
-            raw = settlement[head]
-        else:
-            continue
-        if raw is not None:
-            out[SETTINGS.cell(col.field)] = cell_value(col, raw)
+            found, raw = nested_value(settlement, col.field)
+            if found and raw is not None and raw != "" and raw != []:
+                out[form.cell(col.field)] = cell_value(col, raw)
     return out

@@ -84,7 +84,8 @@ def write_new_workbook(data: Mapping[str, Any], path: Path, *,
                _without_defaults("adjustments", data.get("adjustments") or ()))
     fill_table(wb[layout.A_KONTO.name], layout.INVOICES, _invoices(objects))
     selection = list(account_selection) or [
-        {"account": c["account"], "name": c.get("name", "")} for c in data.get("cost_lines") or ()]
+        {"account": c["account"], "name": c.get("name", ""),
+         "transaction_type": c.get("transaction_type")} for c in data.get("cost_lines") or ()]
     fill_table(wb[layout.KONTOVALG.name], layout.ACCOUNT_SELECTION, selection)
     save_atomic(lambda tmp: wb.save(tmp), path, backup=backup)
     return path

@@ -30,9 +30,11 @@ content-type overrides. If the replaced sheet had formulas, ``xl/calcChain.xml``
 (Excel rebuilds it; a chain naming vanished formula cells makes Excel "repair" the file).
 
 Not updated, on purpose: ``docProps/app.xml`` (its list of sheet titles is informational; Excel
-and LibreOffice ignore it and rewrite it on save) and defined names of the scratch workbook
-(print titles etc. are not transplanted). The engine owns its sheets: whatever the user put on
-them (a table, a chart, comments) goes with the old sheet, and formulas elsewhere that pointed
+and LibreOffice ignore it and rewrite it on save) and defined names of the scratch workbook,
+except the transplanted sheets' print titles and print areas (sheet-local
+``_xlnm.Print_Titles`` / ``_xlnm.Print_Area``), which replace the old sheet's. The engine
+owns its sheets: whatever the user put on them (a table, a chart, comments) goes with the old
+sheet, and formulas elsewhere that pointed
 into such a table break as they would if the user deleted it.
 
 Styles: the scratch book's default look (cellXfs 0, font 0, fill 0/1, border 0) maps to the
@@ -630,6 +632,9 @@ def _transform_sheet(
     tab_selected: bool,
     allow_formulas: bool,
 ) -> bytes:
+    if _is_plain_scratch(data):
+        return _transform_plain(data, sheet_name=sheet_name, styles=styles, code_name=code_name,
+                                tab_selected=tab_selected, allow_formulas=allow_formulas)
     root = _parse(data, sheet_name)
     if root.tag != f"{_M}worksheet":
         raise TransplantError(
@@ -680,6 +685,57 @@ def _transform_sheet(
             view.set("tabSelected", "1")
 
     return _serialize(root)
+
+
+_PLAIN_ROOT = (f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">').encode()
+_PLAIN_FORBIDDEN = (b' t="s"', b"r:id=", b"<extLst", b"codeName", b"tabSelected", b"<legacy",
+                    b"<drawing", b"<hyperlink", b"<tablePart", b"<!DOCTYPE", b"<!ENTITY")
+_CELL_STYLE = re.compile(rb'(<c r="([A-Z]+[0-9]+)") s="([0-9]+)"')
+_DXF_ID = re.compile(rb'(<cfRule [^>]*?)dxfId="([0-9]+)"')
+_FIRST_FORMULA = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*><f>')
+
+
+def _is_plain_scratch(data: bytes) -> bool:
+    """A sheet as ``render_xlsx`` writes it: the main namespace as default, inline strings, no
+    relationships or extensions. Such a sheet only needs its style indexes remapped."""
+    head = data[:300]
+    return (_PLAIN_ROOT in head and b"?>" in head
+            and not any(token in data for token in _PLAIN_FORBIDDEN))
+
+
+def _transform_plain(data: bytes, *, sheet_name: str, styles: _StyleMerger,
+                     code_name: str | None, tab_selected: bool, allow_formulas: bool) -> bytes:
+    """``_transform_sheet`` for a plain scratch sheet, on the text: parsing and writing back a
+    sheet of 300 000 cells costs seconds, remapping its ``s`` attributes milliseconds."""
+    if not allow_formulas:
+        found = _FIRST_FORMULA.search(data)
+        if found is not None:
+            raise TransplantError(
+                Problem(
+                    f"{sheet_name}!{found.group(1).decode()}",
+                    "Kladden inneholder en formel; motorens ark skal bare ha verdier og tekst.",
+                )
+            )
+    memo: dict[bytes, bytes] = {}
+
+    def cell(m: re.Match[bytes]) -> bytes:
+        new = memo.get(m.group(3))
+        if new is None:
+            new = memo[m.group(3)] = str(styles.xf(int(m.group(3)))).encode()
+        return m.group(1) + b' s="' + new + b'"'
+
+    def dxf(m: re.Match[bytes]) -> bytes:
+        return m.group(1) + b'dxfId="' + str(styles.dxf(int(m.group(2)))).encode() + b'"'
+
+    out = _CELL_STYLE.sub(cell, data)
+    out = _DXF_ID.sub(dxf, out)
+    if code_name:
+        out = out.replace(b"<sheetPr>",
+                          b'<sheetPr codeName="' + _attr(code_name).encode() + b'">', 1)
+    if tab_selected:
+        out = out.replace(b'<sheetView workbookViewId="0"',
+                          b'<sheetView tabSelected="1" workbookViewId="0"', 1)
+    return out
 
 
 # Conventional prefixes for namespaces that may occur in extension blocks of a worksheet.
@@ -990,9 +1046,21 @@ def _transplant(
         _parse(rels_text.encode(rels_enc), wb_rels_name)
         changed[wb_rels_name] = rels_text.encode(rels_enc)
 
-    if new_sheets:
+    # Print titles and print areas are sheet-local defined names in workbook.xml: carried over
+    # from the scratch book for the transplanted sheets (the old sheet's ones replaced).
+    s_print = _print_names(spkg, swb, names)
+    t_index = {name.casefold(): t_by_name[name.casefold()][0] for name in names
+               if name.casefold() in t_by_name}
+    for i, (name, _, _) in enumerate(new_sheets):
+        t_index[name.casefold()] = insert_at + i
+    old_print = _has_print_names(tpkg.read(twb.part), {t_index[n.casefold()] for n in names
+                                                        if n.casefold() in t_by_name})
+    if new_sheets or s_print or old_print:
         wb_text, wb_enc = _decode(tpkg.read(twb.part))
-        wb_text = _add_sheets_to_workbook(wb_text, twb, new_sheets, insert_at)
+        if new_sheets:
+            wb_text = _add_sheets_to_workbook(wb_text, twb, new_sheets, insert_at)
+        wb_text = _set_print_names(wb_text, {t_index[n.casefold()]: s_print.get(n.casefold(), [])
+                                             for n in names})
         _parse(wb_text.encode(wb_enc), twb.part)
         changed[twb.part] = wb_text.encode(wb_enc)
 
@@ -1136,6 +1204,73 @@ def _add_sheets_to_workbook(
         else:
             close = text.index(f"</{p}sheets>")
             text = text[:close] + block + text[close:]
+    return text
+
+
+PRINT_NAMES = ("_xlnm.Print_Titles", "_xlnm.Print_Area")
+
+
+def _print_names(spkg: _Package, swb: _Workbook, names: Sequence[str]
+                 ) -> dict[str, list[tuple[str, str]]]:
+    """Sheet name (casefolded) → its print titles/area in the scratch book: (name, value)."""
+    root = _parse(spkg.read(swb.part), f"{spkg.label}:{swb.part}")
+    wanted = {n.casefold() for n in names}
+    out: dict[str, list[tuple[str, str]]] = {}
+    for el in root.iter(f"{_M}definedName"):
+        local = el.get("localSheetId")
+        if el.get("name") not in PRINT_NAMES or local is None or int(local) >= len(swb.sheets):
+            continue
+        sheet = swb.sheets[int(local)].name.casefold()
+        if sheet in wanted:
+            out.setdefault(sheet, []).append((el.get("name", ""), el.text or ""))
+    return out
+
+
+_DEFINED_NAME = re.compile(r"<(?P<p>(?:\w+:)?)definedName\b[^>]*?(?:/>|>.*?</(?P=p)definedName>)",
+                           re.DOTALL)
+
+
+def _has_print_names(data: bytes, indexes: set[int]) -> bool:
+    text, _ = _decode(data)
+    for m in _DEFINED_NAME.finditer(text):
+        tag = m.group(0)[: m.group(0).index(">") + 1]
+        local = _get_attr(tag, "localSheetId")
+        if _get_attr(tag, "name") in PRINT_NAMES and local is not None and int(local) in indexes:
+            return True
+    return False
+
+
+def _set_print_names(text: str, by_index: dict[int, list[tuple[str, str]]]) -> str:
+    """Replace the print titles/areas of the sheets at ``by_index`` (target positions)."""
+
+    def drop(m: re.Match[str]) -> str:
+        tag = m.group(0)[: m.group(0).index(">") + 1]
+        local = _get_attr(tag, "localSheetId")
+        if _get_attr(tag, "name") in PRINT_NAMES and local is not None and int(local) in by_index:
+            return ""
+        return m.group(0)
+
+    text = _DEFINED_NAME.sub(drop, text)
+    p = _root_prefix(text, "workbook")
+    elements = "".join(
+        f'<{p}definedName name="{_attr(name)}" localSheetId="{index}">'
+        f"{_xml_escape(value)}</{p}definedName>"
+        for index, entries in sorted(by_index.items()) for name, value in entries)
+    if not elements:
+        return text
+    close = text.find(f"</{p}definedNames>")
+    if close >= 0:
+        return text[:close] + elements + text[close:]
+    empty = _start_tag(p, "definedNames").search(text)
+    if empty is not None:  # <definedNames/>
+        return text[: empty.start()] + f"<{p}definedNames>{elements}</{p}definedNames>" + \
+            text[empty.end():]
+    # definedNames follows sheets, functionGroups and externalReferences (CT_Workbook).
+    for after in ("externalReferences", "functionGroups", "sheets"):
+        end = text.find(f"</{p}{after}>")
+        if end >= 0:
+            at = end + len(f"</{p}{after}>")
+            return text[:at] + f"<{p}definedNames>{elements}</{p}definedNames>" + text[at:]
     return text
 
 

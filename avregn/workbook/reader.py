@@ -44,6 +44,22 @@ Rules chosen where the spec is silent:
   A number in that column is an amount; 0 < x < 1 is refused as ambiguous (an Excel
   percentage?). The settlement's fee: a value with type «ingen» or without a type is an error;
   with type «prosent» a number is the percent (5 = 5 %) and 0 < x < 1 is refused likewise.
+* Spec §9b: when *Kontovalg* lists accounts, a line of *Til fordeling* whose account is not
+  there is an error at its KontoNr cell; an empty or missing *Kontovalg* is one warning. An
+  account without a digit («Sum», «Totalt») is refused at its cell, and so is an amount that is
+  a formula summing other lines of the amount column of the same sheet (``SUM``/``SUMMER``,
+  ``SUBTOTAL``/``DELSUM``, ``AGGREGATE``, or ``C4+C5+…``), whatever *Kontovalg* holds. Each
+  line's ``transaction_type`` is the one *Kontovalg* gives its account.
+* A percentage typed as text without ``%`` (the *Andel %* columns; *Adm.honorar verdi* with
+  type «prosent») is percent points when it is ≥ 1 and refused as ambiguous strictly between 0
+  and 1; a numeric cell of a percent column holds the fraction (Excel's percent format).
+* Slips that are valid are warnings at their cell (``WorkbookInput.warnings``): a cap of 0, an
+  object's fee amount under 100 kr when the settlement's fee is a percent, a postcode that is
+  not four digits, more than three address lines.
+* *Avregning*'s status cell is only written; the status lives on *Status* and is never read
+  back from here.
+* A workbook of an older layout version (no «Malversjon N» cell) is read as it is: columns and
+  settings a later version added are skipped when their header is not there (``Column.since``).
 * Merged cells touching an input block are an error (only the first cell keeps its value).
 * Excel date serials in a date column count from 1899-12-30 (or 1904-01-01 when the workbook
   says ``date1904``); a time of day is dropped. A date in a text or number column is an error
@@ -64,7 +80,16 @@ from pathlib import Path
 from typing import Any
 
 from avregn.workbook import layout
-from avregn.workbook.layout import Column, Form, Kind, Sheet, Table, column_index, column_letter
+from avregn.workbook.layout import (
+    Column,
+    Form,
+    Kind,
+    Sheet,
+    Table,
+    column_index,
+    column_letter,
+    format_nb,
+)
 from avregn.workbook.textnum import (
     TextNumberError,
     normalise,
@@ -74,6 +99,7 @@ from avregn.workbook.textnum import (
     parse_number,
     parse_percent,
 )
+from engine.lookalikes import with_hint
 from engine.problems import Problem
 from engine.rounding import exact_text
 
@@ -96,6 +122,7 @@ _GUIDANCE = {
     Kind.FEE: "Skriv ingen, en prosent (5 %) eller et beløp (1 500), eller la cellen stå tom.",
     Kind.FEE_VALUE: "Skriv en prosent (5 %) eller et beløp (1 500) etter typen over.",
     Kind.FIXED: "Skriv et årsbeløp, X (fast = fakturert a konto) eller la cellen stå tom.",
+    Kind.ADDRESS_LINES: "Skriv adresselinjene som tekst, én linje per linjeskift (Alt+Enter).",
 }
 _EXCEL_EPOCH = date(1899, 12, 30)
 _EXCEL_EPOCH_1904 = date(1904, 1, 1)
@@ -121,6 +148,12 @@ class WorkbookInput:
     # Sections whose sheet is missing or whose headers are not where the layout says, so none
     # of their rows were read ("contract_objects", "cost_lines", …).
     unreadable: frozenset[str] = frozenset()
+    # Valid values that are almost certainly slips (spec §9b), at their cells: a cap of 0, a fee
+    # of 5 kr under a percent settlement, an empty Kontovalg, a postcode that is not 4 digits.
+    warnings: tuple[Problem, ...] = ()
+    # The layout version the workbook says it follows (``layout.VERSION_CELL``); None when it
+    # says nothing (a workbook of version 1, or blocks handed over without that cell).
+    layout_version: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -191,13 +224,26 @@ class _Reader:
         self.blocks = blocks
         self.date1904 = date1904
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.locations: dict[str, str] = {}
         self.fee_vat_liable = True
+        self.fee_mode: str | None = None  # the settlement's fee mode, once Avregning is read
+        self.version: int | None = None
+
+    def has(self, col: Column, found: Any) -> bool:
+        """Is this column (or setting) in the workbook? One added by a later layout version is
+        skipped in an older workbook — unless its header is there anyway."""
+        if col.since <= 1 or (self.version is not None and self.version >= col.since):
+            return True
+        return _header_fold(found) == _header_fold(col.header)
 
     # --- helpers -------------------------------------------------------------------------------
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
+
+    def warning(self, where: str, message: str) -> None:
+        self.warnings.append(Problem(where, message))
 
     @staticmethod
     def value(rows: Rows, row: int, col: int) -> Any:
@@ -224,8 +270,14 @@ class _Reader:
 
     # --- headers ---------------------------------------------------------------------------------
 
+    def present_columns(self, rows: Rows, table: Table) -> tuple[Column, ...]:
+        """The table's columns this workbook has (a later version's are only at the end)."""
+        return tuple(c for i, c in enumerate(table.columns)
+                     if self.has(c, self.value(rows, table.header_row, table.first_col + i)))
+
     def table_headers_ok(self, name: str, rows: Rows, table: Table) -> bool:
-        expected = [_header_fold(c.header) for c in table.columns]
+        columns = self.present_columns(rows, table)
+        expected = [_header_fold(c.header) for c in columns]
         width = table.first_col - 1
 
         def header_row(r: int) -> list[str]:
@@ -245,7 +297,7 @@ class _Reader:
         line = rows[table.header_row - 1] if table.header_row - 1 < len(rows) else []
         for i, text in enumerate(line):
             found.setdefault(_header_fold(text), i + 1)
-        for i, col in enumerate(table.columns):
+        for i, col in enumerate(columns):
             index = table.first_col + i
             actual = self.value(rows, table.header_row, index)
             if _header_fold(actual) == expected[i]:
@@ -294,8 +346,10 @@ class _Reader:
             return int(number)
         if kind is Kind.PERCENT:
             if isinstance(raw, str):
-                return parse_percent(raw)
+                return percent_text(raw)
             return _plain(parse_number(raw) * _HUNDRED)  # an Excel percent cell: 0.125 = 12,5 %
+        if kind is Kind.ADDRESS_LINES:
+            return address_lines(raw)
         if kind is Kind.DATE:
             return self._date(raw).isoformat()
         if kind in (Kind.FLAG, Kind.YES_NO):
@@ -369,17 +423,50 @@ class _Reader:
                                   "eller en prosent?); skriv 5 % eller beløpet i kroner")
         return {"mode": "fixed", "value": amount, "vat_liable": vat}
 
+    # --- slips: valid, but almost certainly not what was meant (spec §9b) -----------------------
+
+    def check(self, col: Column, value: Any, raw: Any, where: str) -> None:
+        """Warn at the cell about a value that is valid but almost certainly a slip, saying
+        what was read and what was probably meant."""
+        tail = col.field.rsplit(".", 1)[-1]
+        if col.field == "cap" and value == 0:
+            self.warning(where, f"{col.header}: 0 leses som et tak på 0 kr — leietakeren betaler "
+                                "ingen felleskostnader, og alt går til eier. Mente du «intet "
+                                "tak»? La i så fall cellen stå tom.")
+        elif col.kind is Kind.FEE and value.get("mode") == "fixed" and self.fee_mode == "percent" \
+                and 0 < value["value"] < FEE_AMOUNT_SLIP:
+            shown = _plain(value["value"])
+            typed = _shown(raw) if isinstance(raw, str) else format_nb(_plain(
+                Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)))
+            self.warning(where, f"{col.header}: «{typed}» leses som et honorar på "
+                                f"{format_nb(value['value'], 2)} kr, men avregningens honorar er "
+                                f"en prosent. Mente du {format_nb(shown)} %? Skriv i så fall "
+                                f"«{format_nb(shown)} %».")
+        elif tail == "postcode" and not re.fullmatch(r"\d{4}", value):
+            hint = (f" (Excel fjerner innledende nuller i tallceller: mente du "
+                    f"{value.zfill(4)}?)" if value.isdigit() and len(value) < 4 else "")
+            self.warning(where, f"{col.header}: «{value}» er ikke et norsk postnummer på fire "
+                                f"siffer{hint}. Formater cellen som tekst og skriv for "
+                                "eksempel 0150.")
+        elif col.kind is Kind.ADDRESS_LINES and len(value) > MAX_ADDRESS_LINES:
+            self.warning(where, f"{col.header}: {len(value)} linjer; et brev har plass til "
+                                f"{MAX_ADDRESS_LINES} adresselinjer over postnummer og sted. "
+                                "Slå sammen eller fjern linjer.")
+
     # --- the settings form ---------------------------------------------------------------------
 
     def read_form(self, name: str, rows: Rows, form: Form) -> dict[str, Any]:
+        """A label/value form; dotted fields (``owner_address.city``) come out nested."""
         out: dict[str, Any] = {}
         cells: dict[str, tuple[str, Any]] = {}
         for col in form.fields:
             row = form.row(col.field)
             label_where = f"{name}!{column_letter(form.label_col)}{row}"
             where = f"{name}!{column_letter(form.value_col)}{row}"
-            self.locations[f"{form.section}.{col.field}"] = where
             label = self.value(rows, row, form.label_col)
+            if not self.has(col, label):
+                continue
+            self.locations[f"{form.section}.{col.field}"] = where
             if _header_fold(label) != _header_fold(col.header):
                 now = f"det står «{_shown(label)}»" if not _empty(label) else "cellen er tom"
                 self.problem(label_where, f"Her skal «{col.header}» stå, men {now}. "
@@ -399,7 +486,8 @@ class _Reader:
                 continue
             value = self.convert(col, raw, where)
             if value is not _BAD and value is not None:
-                out[col.field] = value
+                self.check(col, value, raw, where)
+                _put(out, col.field, value)
         if fee_fields:
             fee = self.read_settings_fee(fee_fields, cells)
             if fee is not None:
@@ -421,6 +509,7 @@ class _Reader:
                                                            mode_at)
         if mode is _BAD or vat is _BAD:
             return None
+        self.fee_mode = mode if isinstance(mode, str) else None
         value_col = cols["admin_fee.value"]
         if mode is None:
             if not _empty(value_raw):
@@ -442,7 +531,8 @@ class _Reader:
                         and 0 < abs(value_raw) < 1:
                     raise TextNumberError(f"«{_shown(value_raw)}» er tvetydig (en brøkdel av en "
                                           "prosent, eller en Excel-prosent?); skriv 5 %")
-                value = parse_percent(value_raw)
+                value = (percent_text(value_raw) if isinstance(value_raw, str)
+                         else parse_percent(value_raw))
             else:
                 value = parse_amount(value_raw)
         except TextNumberError as exc:
@@ -456,7 +546,8 @@ class _Reader:
     def read_table(self, name: str, rows: Rows, table: Table
                    ) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]:
         """Each filled row as (sheet row, record, {field: cell}); bad cells are left out."""
-        cols = [(table.first_col + i, c) for i, c in enumerate(table.columns) if c.field]
+        cols = [(table.first_col + i, c)
+                for i, c in enumerate(self.present_columns(rows, table)) if c.field]
         for r in range(table.first_data_row, len(rows) + 1):
             line = rows[r - 1]
             raw = [line[i - 1] if i - 1 < len(line) else None for i, _ in cols]
@@ -483,7 +574,8 @@ class _Reader:
                         missing_key = True
                     continue
                 if converted is not None:
-                    record[col.field] = converted
+                    self.check(col, converted, value, where)
+                    _put(record, col.field, converted)
             if not missing_key:
                 yield r, record, cells
 
@@ -498,23 +590,83 @@ class _Reader:
                 self.locations[f"{path}.{sub}"] = cells[head]
 
 
+FEE_AMOUNT_SLIP = Decimal(100)  # an object fee under this under a percent settlement: 5 → 5 %?
+MAX_ADDRESS_LINES = 3
+
+
+def _put(record: dict[str, Any], field_name: str, value: Any) -> None:
+    """``record["address"]["city"] = value`` for ``address.city``."""
+    head, _, tail = field_name.partition(".")
+    if tail:
+        record.setdefault(head, {})[tail] = value
+    else:
+        record[head] = value
+
+
+def percent_text(raw: str) -> Decimal:
+    """A percentage typed as text (spec §9b): with ``%`` as written; without, a number ≥ 1 is
+    percent points (``5`` → 5 %) and one strictly between 0 and 1 is ambiguous (``0,5``: 0,5 %
+    or 50 %?), like ``12,000`` for money."""
+    value = parse_percent(raw)
+    if not normalise(raw).endswith("%") and 0 < abs(value) < 1:
+        points = _plain(value)
+        raise TextNumberError(
+            f"«{normalise(raw)}» er tvetydig ({format_nb(points)} % eller "
+            f"{format_nb(_plain(points * _HUNDRED))} %?); skriv prosenttegnet, for eksempel "
+            f"«{format_nb(_plain(points * _HUNDRED))} %»")
+    return value
+
+
+def address_lines(raw: Any) -> list[str]:
+    """An address cell: one line per line break, trimmed, empty lines dropped."""
+    if not isinstance(raw, str):
+        raise TextNumberError(f"«{_shown(raw)}» er ikke en adresse")
+    lines = [normalise(line) for line in re.split(r"\r\n|\r|\n|_x000[dDaA]_", raw)]
+    return [line for line in lines if line]
+
+
 _FEE_VAT_SUFFIX = re.compile(r"\s+(med|uten)\s+mva\s*$", re.IGNORECASE)
 _FEE_PARTS = ("admin_fee.mode", "admin_fee.value", "admin_fee.vat_liable")
 
 
-def read_blocks(blocks: Mapping[str, Rows], *, date1904: bool = False) -> WorkbookInput:
+def layout_version(rows: Rows | None) -> int | None:
+    """The version «Malversjon N» in *Avregning*'s version cell says; None when it is absent."""
+    if not rows:
+        return None
+    row, col = _cell_position(layout.VERSION_CELL)
+    raw = _Reader.value(rows, row, col)
+    found = re.fullmatch(rf"{layout.VERSION_LABEL}\s*:?\s*(\d{{1,4}})",
+                         normalise(str(raw)) if raw is not None else "", re.IGNORECASE)
+    return int(found.group(1)) if found else None
+
+
+def _cell_position(ref: str) -> tuple[int, int]:
+    match = _CELL_REF.match(ref)
+    assert match is not None, ref
+    return int(match[2]), column_index(match[1])
+
+
+def read_blocks(blocks: Mapping[str, Rows], *, date1904: bool = False,
+                formulas: Mapping[str, Mapping[str, str]] | None = None) -> WorkbookInput:
     """Sheet name → its values as rows (from A1) → the settlement-file dict, the JSON path →
-    cell map, and every problem found. No Excel library is imported: the add-in uses it too."""
+    cell map, and every problem found. No Excel library is imported: the add-in uses it too.
+    ``formulas`` (sheet → cell → formula text, where the caller can tell) lets the reader
+    refuse a «Sum» row of *Til fordeling* by its formula."""
     reader = _Reader(blocks, date1904)
     data: dict[str, Any] = {}
     names = {sheet.name: reader.resolve_sheet(sheet) for sheet in layout.INPUT_SHEETS}
 
-    # Avregning first: the object fee overrides inherit its fee's VAT liability.
+    # Avregning first: the object fee overrides inherit its fee's VAT liability and mode.
     settings_name = names[layout.AVREGNING.name]
     if settings_name is not None:
+        reader.version = layout_version(blocks[settings_name])
         reader.locations["settlement"] = settings_name
-        data["settlement"] = reader.read_form(settings_name, blocks[settings_name],
-                                              layout.SETTINGS)
+        settlement = reader.read_form(settings_name, blocks[settings_name], layout.SETTINGS)
+        # The status cell is only written (its home is the Status sheet): never read back.
+        for key, value in reader.read_form(settings_name, blocks[settings_name],
+                                           layout.INVOICING).items():
+            settlement.setdefault(key, {}).update(value)
+        data["settlement"] = settlement
 
     unreadable: set[str] = set()
 
@@ -565,9 +717,9 @@ def read_blocks(blocks: Mapping[str, Rows], *, date1904: bool = False) -> Workbo
             index_or_none = by_id.get(object_id)
             if index_or_none is None:
                 if objects_readable:
-                    reader.problem(_row_cell(found[0], r),
-                                   f"Kontraktsobjektet «{object_id}» finnes ikke i Brøk. Rett "
-                                   "Id, eller legg objektet inn i Brøk.")
+                    reader.problem(_row_cell(found[0], r), with_hint(
+                        f"Kontraktsobjektet «{object_id}» finnes ikke i Brøk. Rett Id, eller "
+                        "legg objektet inn i Brøk.", str(object_id), map(str, by_id)))
                 continue
             invoices = objects[index_or_none]["invoiced"]
             path = f"contract_objects[{index_or_none}].invoiced[{len(invoices)}]"
@@ -579,14 +731,116 @@ def read_blocks(blocks: Mapping[str, Rows], *, date1904: bool = False) -> Workbo
                                   "adjustments")
 
     selection: list[dict[str, str]] = []
+    selection_at: dict[str, str] = {}
     found = table(layout.KONTOVALG)
     if found:
         for r, record, cells in reader.read_table(*found, layout.ACCOUNT_SELECTION):
             reader.place(f"account_selection[{len(selection)}]", f"{found[0]}!A{r}", cells)
-            selection.append({"account": record["account"], "name": record.get("name", "")})
+            entry = {"account": record["account"], "name": record.get("name", "")}
+            if record.get("transaction_type"):
+                entry["transaction_type"] = record["transaction_type"]
+                selection_at.setdefault(record["account"], cells["transaction_type"])
+            selection.append(entry)
+    _check_cost_lines(reader, data["cost_lines"], selection, selection_at,
+                      (formulas or {}).get(names[layout.TIL_FORDELING.name] or "", {}),
+                      kontovalg_name=names[layout.KONTOVALG.name],
+                      cost_lines_read=layout.COST_LINES.section not in unreadable)
+    if settings_name is not None and reader.version is None \
+            and _is_version_1(blocks[settings_name]):
+        reader.warning(f"{settings_name}!{layout.VERSION_CELL}",
+                       "Arbeidsboken følger malversjon 1. Den leses som før, men mangler "
+                       "adresser, faktureringskoder og Transaksjonstype i Kontovalg; kjør "
+                       f"«avregn oppgrader» for malversjon {layout.LAYOUT_VERSION}.")
 
     return WorkbookInput(data, reader.locations, reader.problems, tuple(selection),
-                         frozenset(unreadable))
+                         frozenset(unreadable), tuple(reader.warnings), reader.version)
+
+
+def _is_version_1(rows: Rows) -> bool:
+    """*Avregning* as layout version 1 had it: rows below the settings (its guide), but no
+    address form there. Blocks that end with the settings (a worksheet function's
+    ``Innstillinger``) say nothing either way."""
+    form = layout.INVOICING
+    if len(rows) < form.first_row:
+        return False
+    label = _Reader.value(rows, form.first_row, form.label_col)
+    return _header_fold(label) != _header_fold(form.fields[0].header)
+
+
+def _check_cost_lines(reader: _Reader, lines: list[dict[str, Any]],
+                      selection: Sequence[Mapping[str, str]], types_at: Mapping[str, str],
+                      formulas: Mapping[str, str], *, kontovalg_name: str | None,
+                      cost_lines_read: bool) -> None:
+    """Spec §9b: a line of *Til fordeling* whose account is not in *Kontovalg* is an error at
+    its cell (an empty or missing *Kontovalg* is one warning); an account without a digit, or
+    an amount that sums other lines of the sheet, is a total row, refused whatever *Kontovalg*
+    holds. Each line's transaction type is the one *Kontovalg* gives its account."""
+    allowed = {entry["account"]: entry for entry in selection}
+    table = layout.COST_LINES
+    amount_letter = table.letter("amount")
+    if cost_lines_read and lines and not allowed:
+        reader.warning(kontovalg_name or layout.KONTOVALG.name,
+                       "Kontovalg er tomt, så ingen konto i Til fordeling kontrolleres mot "
+                       "kontovalget (en inntektskonto eller en sumlinje fordeles da uten "
+                       "varsel). Før opp kontoene som skal være med i Kontovalg.")
+    for k, line in enumerate(lines):
+        account = str(line.get("account", ""))
+        where = reader.locations.get(f"cost_lines[{k}].account", "")
+        sheet_name, _, ref = where.partition("!")
+        row = _cell_position(ref)[0] if ref else 0
+        amount_at = f"{sheet_name}!{amount_letter}{row}"
+        formula = formulas.get(f"{amount_letter}{row}")
+        total_formula = formula is not None and is_total_formula(formula, amount_letter, row,
+                                                                 sheet_name)
+        if not any(ch.isdigit() for ch in account):
+            reader.problem(where, f"KontoNr: «{account}» har ingen sifre og er ikke et "
+                                  "kontonummer — en sumlinje eller en overskrift? Slik linje "
+                                  "fordeles aldri: tøm raden.")
+        elif total_formula:
+            reader.problem(amount_at, f"Beløp: formelen ={formula} summerer andre linjer i "
+                                      "arket; en sumlinje fordeles aldri (da ville kostnadene "
+                                      "telle dobbelt). Tøm raden, eller skriv kontoens eget "
+                                      "beløp.")
+        elif allowed and account not in allowed:
+            reader.problem(where, f"KontoNr: konto {account} står ikke i Kontovalg, så den "
+                                  "fordeles ikke (en inntektskonto eller en konto limt inn "
+                                  "ved en feil?). Fjern raden, eller før opp kontoen i "
+                                  "Kontovalg.")
+        entry = allowed.get(account)
+        if entry and entry.get("transaction_type"):
+            line["transaction_type"] = entry["transaction_type"]
+            reader.locations[f"cost_lines[{k}].transaction_type"] = types_at[account]
+
+
+_SUM_FUNCTION = re.compile(r"\b(?:_xlfn\.)?(SUM|SUMMER|SUBTOTAL|DELSUM|AGGREGATE|MENGDE)\s*\(",
+                           re.IGNORECASE)
+_REFERENCE = re.compile(
+    r"(?:(?:'((?:[^']|'')+)'|([^\s'!(),:;+\-*/=<>&^]+))!)?"
+    r"(?<![A-Za-z0-9_.])\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?(?![A-Za-z0-9_(])")
+
+
+def is_total_formula(formula: str, column: str, row: int, sheet_name: str) -> bool:
+    """Does the formula in ``column`` ``row`` sum other lines of the same column of its sheet
+    (``SUM(C4:C11)``, ``SUMMER(C4:C11)``, ``C4+C5+C6``)? References to other sheets do not
+    count."""
+    text = formula.lstrip("=")
+    others = 0
+    for match in _REFERENCE.finditer(text):
+        quoted, plain, col0, row0, col1, row1 = match.groups()
+        sheet = quoted.replace("''", "'") if quoted else plain
+        if sheet is not None and sheet != sheet_name:
+            continue
+        if col0.upper() != column or (col1 is not None and col1.upper() != column):
+            continue
+        first, last = int(row0), int(row1 or row0)
+        others += (max(first, last) - min(first, last) + 1) - (min(first, last) <= row
+                                                             <= max(first, last))
+    if others == 0:
+        return False
+    if _SUM_FUNCTION.search(text):
+        return True
+    # Only references joined by + (and brackets): a hand-written sum of two or more lines.
+    return others >= 2 and re.fullmatch(r"[\s+()$A-Za-z0-9:'!]+", text) is not None
 
 
 def _row_cell(sheet_name: str, row: int) -> str:
@@ -699,13 +953,15 @@ class _Area:
 def _input_area(sheet: Sheet) -> _Area:
     block = sheet.block
     if isinstance(block, Form):
-        return _Area(block.first_row, block.last_row,
-                     frozenset({block.label_col, block.value_col}))
+        last = max(b.last_row for b in sheet.blocks if isinstance(b, Form))
+        return _Area(block.first_row, last, frozenset({block.label_col, block.value_col}))
     return _Area(block.header_row, None, frozenset(range(block.first_col, block.last_col + 1)))
 
 
-def _scan_sheet(data: bytes, name: str, inside: Callable[[int, int], bool]) -> list[Problem]:
-    """Formulas without a cached value and error values in the cells the reader reads."""
+def _scan_sheet(data: bytes, name: str, inside: Callable[[int, int], bool],
+                formulas: dict[str, str] | None = None) -> list[Problem]:
+    """Formulas without a cached value and error values in the cells the reader reads; the
+    formulas themselves go into ``formulas`` (cell → text) when it is given."""
     if not _HAS_FORMULA_OR_ERROR.search(data):
         return []
     from defusedxml.ElementTree import iterparse
@@ -730,6 +986,8 @@ def _scan_sheet(data: bytes, name: str, inside: Callable[[int, int], bool]) -> l
                 formula = elem.find(f"{_NS_MAIN}f")
                 value = elem.find(f"{_NS_MAIN}v")
                 cell = f"{name}!{column_letter(col)}{row}"
+                if formulas is not None and formula is not None and formula.text:
+                    formulas[f"{column_letter(col)}{row}"] = formula.text
                 if formula is not None and (value is None or not (value.text or "").strip()):
                     problems.append(Problem(cell, f"formelen i {cell} har ingen lagret verdi; "
                                                   "åpne og lagre arbeidsboken i Excel først"))
@@ -806,13 +1064,15 @@ def read_workbook(path: str | Path) -> WorkbookInput:
     if problems:
         return WorkbookInput({}, {}, problems)
     scanned: list[Problem] = []
+    formulas: dict[str, dict[str, str]] = {}
     try:
         with zipfile.ZipFile(file) as archive:
             parts, date1904 = _sheet_parts(archive)
             members = set(archive.namelist())
             for name, sheet in _input_sheet_names(parts).items():
                 if parts[name] in members:
-                    scanned += _scan_sheet(archive.read(parts[name]), name, _input_area(sheet))
+                    scanned += _scan_sheet(archive.read(parts[name]), name, _input_area(sheet),
+                                           formulas.setdefault(name, {}))
         blocks = _CalamineBlocks(CalamineWorkbook.from_path(str(file)))
         inputs = _input_sheet_names(blocks.names)
         for name in inputs:
@@ -821,11 +1081,12 @@ def read_workbook(path: str | Path) -> WorkbookInput:
         return WorkbookInput({}, {}, [Problem(file.name, "Arbeidsboken kan ikke leses "
                                                          f"({type(exc).__name__}: {exc}). Er "
                                                          "den skadet? Åpne og lagre den i Excel.")])
-    result = read_blocks(blocks, date1904=date1904)
+    result = read_blocks(blocks, date1904=date1904, formulas=formulas)
     merged: list[Problem] = []
     for name, sheet in inputs.items():
         merged += _merged_problems(name, blocks.merged.get(name), _input_area(sheet))
     flagged = {p.where for p in scanned}
     kept = [p for p in result.problems if p.where not in flagged]
     return WorkbookInput(result.data, result.locations, scanned + merged + kept,
-                         result.account_selection, result.unreadable)
+                         result.account_selection, result.unreadable, result.warnings,
+                         result.layout_version)

@@ -41,7 +41,7 @@ from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from avregn.workbook import layout
-from avregn.workbook.layout import Column, Form, Role, Sheet, Table, column_letter
+from avregn.workbook.layout import Column, Form, Kind, Role, Sheet, Table, column_letter
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "avregning.xlsx"
 FIXED_TIME = datetime(2024, 1, 1, 0, 0, 0)
@@ -55,6 +55,7 @@ HEADER_ROW_HEIGHT = 30  # points: two lines of a wrapped header (LibreOffice doe
 INPUT_TAB = "F4B183"
 ENGINE_TAB = "A6A6A6"
 _HEADER_FONT = Font(bold=True)
+_WRAP = Alignment(wrap_text=True, vertical="top")  # address lines: one per line break
 _HEADER_BORDER = Border(bottom=Side(style="thin", color="808080"))
 _TEXT_STYLES = {
     "title": Font(bold=True, size=14),
@@ -121,6 +122,8 @@ def _build_form(wb: Workbook, ws: Worksheet, sheet: Sheet, form: Form) -> None:
         value = ws.cell(row, form.value_col)
         value.fill = column_fill(field, sheet.role)
         value.number_format = field.number_format
+        if field.kind is Kind.ADDRESS_LINES:
+            value.alignment = _WRAP
         if field.help and sheet.role is Role.INPUT:
             ws.cell(row, form.help_col, field.help).font = _TEXT_STYLES["note"]
             label.comment = _comment(field.help)
@@ -143,6 +146,8 @@ def _build_table(ws: Worksheet, sheet: Sheet, table: Table) -> None:
             dim = ws.column_dimensions[letter]
             dim.fill = column_fill(column, sheet.role)
             dim.number_format = column.number_format
+            if column.kind is Kind.ADDRESS_LINES:
+                dim.alignment = _WRAP
             for row in range(1, table.header_row):  # keep the rows above the header plain
                 if ws.cell(row, index).value is None:
                     ws.cell(row, index).font = Font()
@@ -257,14 +262,17 @@ def write_cell(ws: Worksheet, row: int, col: int, column: Column, value: Any,
         cell.data_type = "s"
     cell.fill = column_fill(column, role)
     cell.number_format = column.number_format
+    if column.kind is Kind.ADDRESS_LINES:
+        cell.alignment = _WRAP
 
 
 def fill_settings(ws: Worksheet, settlement: Mapping[str, Any]) -> None:
     """Write a contract ``settlement`` dict into the *Avregning* sheet's value cells."""
+    columns = {form.cell(c.field): c for form in layout.WRITTEN_FORMS for c in form.fields}
     for ref, value in layout.settings_cells(settlement).items():
-        row = ws[ref].row
-        column = layout.SETTINGS.fields[row - layout.SETTINGS.first_row]
-        write_cell(ws, row, ws[ref].column, column, value)
+        column = columns[ref]
+        write_cell(ws, ws[ref].row, ws[ref].column, column, value,
+                   layout.Role.INPUT if column.input else layout.Role.ENGINE)
 
 
 def fill_table(ws: Worksheet, table: Table, records: Iterable[Mapping[str, Any]],

@@ -57,6 +57,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
+from engine.money import MAX_MAGNITUDE
 from engine.norwegian import format_number
 
 CENT = Decimal("0.01")
@@ -275,8 +276,6 @@ def _too_many_decimals(shown: str, parsed: _Parsed) -> str:
     return f"«{shown}» har mer enn to desimaler"
 
 
-# Beyond any real figure, and beyond what Decimal's 28 digits keep exact with decimals.
-MAX_MAGNITUDE = 10**15
 
 
 def _too_big(text: object) -> bool:
