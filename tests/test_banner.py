@@ -128,7 +128,7 @@ def test_red_after_a_change(kind: str, calculated: Path, tmp_path: Path) -> None
 OUTSIDE = {
     "do not invoice": _set("Brøk", brok("do_not_invoice", 1), "X"),
     "export mark": _set("Brøk", brok("exported", 1), "B-2025-01"),
-    "status": _set("Avregning", layout.SETTINGS.cell("status"), "Låst"),
+    "status": _set("Avregning", layout.STATUS_CELL.cell("status"), "Låst"),
     "account selection": _set("Kontovalg", "A40", "9999"),
 }
 
@@ -145,7 +145,7 @@ def test_watched_columns_come_from_the_layout() -> None:
     assert "Brøk: Teller" in labels and "Til fordeling: Beløp" in labels
     assert not any("Skal ikke faktureres" in x or "Eksportert" in x or "Kontovalg" in x
                    for x in labels)
-    assert not any(w.sheet == "Avregning" and w.last_row >= layout.SETTINGS.row("status")
+    assert not any(w.sheet == "Avregning" and w.last_row >= layout.STATUS_CELL.row("status")
                    for w in watched_ranges())
 
 
