@@ -173,7 +173,7 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
     """
     now = now.replace(microsecond=0)  # what a cell shows; both ports store the same
     progress("Leser arbeidsboken")
-    from avregn.invoicing import sync_export_marks
+    from avregn.register.marks import sync_export_marks
 
     # The export ledger is the authority on what is invoiced (issue 13): its marks are written
     # into the workbook first; one it could not write still freezes the settlement.

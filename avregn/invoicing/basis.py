@@ -162,19 +162,6 @@ def customer_id_problem(value: str | None) -> str | None:
             "(11 siffer)")
 
 
-def object_cell(found: WorkbookInput, index: int, field_name: str) -> str:
-    """The *Brøk* cell of one field of a contract object."""
-    where = found.locations.get(f"contract_objects[{index}].{field_name}")
-    if where:
-        return where
-    row_cell = found.locations.get(f"contract_objects[{index}]", "")
-    sheet_name, _, ref = row_cell.partition("!")
-    digits = "".join(ch for ch in ref if ch.isdigit())
-    if not digits:
-        return f"contract_objects[{index}].{field_name}"
-    return f"{sheet_name}!{layout.CONTRACT_OBJECTS.cell(field_name, int(digits))}"
-
-
 def setting_cell(found: WorkbookInput, field_name: str) -> str:
     """The *Avregning* cell of a setting (``invoicing.fee_account``), located through the layout
     by field name; the JSON path when this layout has no such field."""
