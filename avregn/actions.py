@@ -201,6 +201,14 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
     """
     now = now.replace(microsecond=0)  # what a cell shows; both ports store the same
     progress("Leser arbeidsboken")
+    from avregn.register.marks import sync_export_marks
+
+    # The export ledger is the authority on what is invoiced (issue 13): its marks are written
+    # into the workbook first; one it could not write still freezes the settlement.
+    unmarked = sync_export_marks(book)
+    if unmarked:
+        return _failed(f"{book.name}: ikke beregnet — registeret sier at objekter er "
+                       "fakturert, og avregningen er frosset.", unmarked)
     loaded = load(book, require_amounts=True)
     if loaded.settlement is None:
         return _failed(f"{book.name}: ikke beregnet — rett disse feilene først.", loaded.problems)

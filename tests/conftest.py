@@ -27,6 +27,16 @@ def _run(data: dict[str, Any]) -> tuple[dict[str, Any] | None, list[Problem]]:
     return result_to_json(result), []
 
 
+@pytest.fixture(autouse=True)
+def _no_user_ledger(tmp_path_factory: pytest.TempPathFactory,
+                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's own export ledger: the default register of every
+    test is a file of the test run's (created only by a test that exports without naming
+    one)."""
+    path = tmp_path_factory.getbasetemp() / "avregn-register.sqlite"
+    monkeypatch.setenv("AVREGN_DB", f"sqlite:///{path}")
+
+
 @pytest.fixture
 def calc() -> Callable[..., dict[str, Any]]:
     """``calc(data)`` → the engine's result JSON; fails the test on input problems and, unless

@@ -50,6 +50,8 @@ COMMANDS: tuple[str, ...] = (
     "konti",
     "brev",
     "rapport",
+    "fakturagrunnlag",
+    "eksporter-liste",
     "calc",
     "addin",
 )
