@@ -35,6 +35,8 @@ _DEMO: dict[str, Any] = {
         "admin_fee": {"mode": "percent", "value": "5", "vat_liable": True},
         "settlement_account_liable": "3610",
         "settlement_account_free": "3611",
+        "invoicing": {"transaction_type": "FK", "fee_transaction_type": "ADM",
+                      "fee_account": "3620", "vat_code_liable": "3", "vat_code_free": "6"},
         "status": "lagt_opp",
         "owner_address": {"lines": ["Postboks 4 Sentrum"], "postcode": "0101",
                           "city": "OSLO"},

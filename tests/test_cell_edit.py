@@ -7,7 +7,6 @@ import os
 import random
 import re
 import shutil
-import time
 import zipfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -727,11 +726,8 @@ def test_many_edits_in_a_big_sheet_are_one_fast_pass(
 
     monkeypatch.setattr(cell_edit._SheetEditor, "_rows_between", counting)
     out = tmp_path / "out.xlsx"
-    started = time.perf_counter()
     result = set_cell_values(big_book, out, {"Data": edits})
-    elapsed = time.perf_counter() - started
     assert len(passes) == 1 and result.cells == 500
-    assert elapsed < 3.0, elapsed  # ~1 s here; zlib re-compressing 40 MB is half of it
     text = read_parts(out)[SHEET1].decode()
     for ref, value in list(edits.items())[:50]:
         assert re.search(rf'<c r="{ref}"[^>]*><v>{value}</v></c>', text), ref

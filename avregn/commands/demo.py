@@ -20,13 +20,17 @@ def register(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
+    from avregn.actions import change_status
+    from avregn.book import FileBook
     from avregn.cli_output import fail, now, report
     from avregn.commands.shared import calculate_workbook
     from avregn.demo import demo_data
+    from avregn.invoicing import demo_invoice_basis
     from avregn.outputs import write_letters_and_reports
     from avregn.result_table import render
     from avregn.workbook.new_book import write_new_workbook
     from engine.problems import Problem
+    from engine.statuses import Action
 
     directory: Path = args.mappe
     if directory.exists() and not directory.is_dir():
@@ -44,9 +48,13 @@ def run(args: argparse.Namespace) -> int:
     print(outcome.message)
     print(f"Skrevet: {workbook} (åpne i Excel: se arkene Beregning og Status)")
     print(f"Skrevet: {json_path} (avregn calc {json_path})")
-    # The demo's own output folders: a second run replaces what the first wrote.
+    # The demo goes the whole way: invoice-ready, letters and reports, and an invoice basis in
+    # a register of the demo folder's own (never the user's ledger). Its own output folders
+    # and register are made anew, so the demo can run again.
+    ready = change_status(FileBook(workbook, backup=False), Action.INVOICE_READY, now=now())
+    if report(ready, workbook):
+        return 1
     for written in write_letters_and_reports(workbook, overwrite=True):
-        code = report(written, workbook)
-        if code:
-            return code
-    return 0
+        if report(written, workbook):
+            return 1
+    return report(demo_invoice_basis(workbook, directory, now=now()), workbook)
