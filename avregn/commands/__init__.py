@@ -65,6 +65,8 @@ Vanlig gang:
   avregn beregn ARBEIDSBOK             kontroller og beregn
   avregn status ARBEIDSBOK lås         lås til kontroll
   avregn status ARBEIDSBOK fakturaklar klar til fakturering
+  avregn brev ARBEIDSBOK               avregningsbrev til leietakerne
+  avregn fakturagrunnlag ARBEIDSBOK    fakturagrunnlag til regnskapet
   avregn calc FIL.json                 beregn en JSON-avregning"""
 
 EPILOG = """\

@@ -20,7 +20,7 @@ Subparsers = Any
 
 def register(commands: Subparsers) -> None:
     p = commands.add_parser(
-        "addin", help="Excel-tillegget avregn.xlam (båndet Felleskost og AVREGN-funksjonene)",
+        "addin", help="Excel-tillegget avregn.xlam: installer, eller vis hvor det ligger",
         description="Installer Excel-tillegget avregn.xlam, eller vis hvor det ligger.")
     actions = p.add_subparsers(dest="addin_action", metavar="HANDLING", required=True)
     install = actions.add_parser(

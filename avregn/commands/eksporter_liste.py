@@ -9,7 +9,7 @@ from avregn.commands import Subparsers
 
 def register(commands: Subparsers) -> None:
     p = commands.add_parser(
-        "eksporter-liste", help="Vis eksportene (buntene) i registeret.",
+        "eksporter-liste", help="vis eksportene (buntene) i registeret",
         description="Viser hver eksport av fakturagrunnlag: tidspunkt, bruker, format, antall "
                     "fakturaer, linjer og objekter, kontrollsummene og hvor den er arkivert.")
     p.add_argument("--register", metavar="URL",
