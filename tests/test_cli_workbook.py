@@ -49,14 +49,22 @@ def test_demo_then_the_whole_workflow(avregn: Any, tmp_path: Path) -> None:
     book = tmp_path / "demo" / "avregning.xlsx"
     assert book.exists() and (tmp_path / "demo" / "avregning.json").exists()
 
-    assert avregn("status", book, "lås").code == 0
-    refused = avregn("status", book, "Låst")
+    # The demo goes the whole way: invoice-ready, letters, reports, an invoice basis.
+    assert "Fakturaklar" in done.out and "Fakturagrunnlag FG-000001" in done.out
+    assert len(list((tmp_path / "demo" / "avregning-brev").glob("*.pdf"))) == 9
+    assert (tmp_path / "demo" / "fakturagrunnlag" / "FG-000001").is_dir()
+    refused = avregn("status", book, "lås")  # Fakturaklar cannot be locked (spec §7)
     assert refused.code == 1
     assert f"{book}:Status!{layout.STATUS_FORM.cell('status')}: " in refused.err
+    assert avregn("demo", tmp_path / "demo").code == 0  # it runs again
 
-    toggled = avregn("ikke-fakturer", book, "1003-1")
+    fresh = tmp_path / "ny.xlsx"
+    write_new_workbook(demo_data(), fresh, backup=False)
+    assert avregn("beregn", fresh).code == 0
+    assert avregn("status", fresh, "lås").code == 0
+    toggled = avregn("ikke-fakturer", fresh, "1003-1")
     assert toggled.code == 0 and "skal ikke faktureres" in toggled.out
-    assert avregn("status", book, "fakturaklar").code == 0
+    assert avregn("status", fresh, "fakturaklar").code == 0
     assert avregn("ny-periode", book).code == 0
     assert (tmp_path / "demo" / "avregning-2025-01.xlsx").exists()
     assert avregn("konti", "eksporter", book).code == 0
