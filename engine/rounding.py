@@ -127,7 +127,7 @@ def rows_fit_int64(amounts: Sequence[int], denominators: Sequence[int]) -> bool:
     """Whether ``split_rows`` may work in int64 for these amounts and denominators (all weights
     are ≥ 0 and sum to their denominator, so each is at most it).
 
-    The quotient estimate ``floor(float(|B|) · float(w) / float(N))`` is off by at most
+    The quotient estimate ``floor(|B| · w / N)`` computed in float64 is off by at most
     ``|B|·2⁻⁵⁰ + 1`` (five roundings of relative error 2⁻⁵³ each, on a value ≤ |B|), so its
     remainder ``|B|·w − q·N`` lies strictly between ``±e·N`` with ``e = (|B| >> 50) + 2``. When
     ``e·N < 2^62`` that remainder is computed exactly in wrapping int64 arithmetic (it is exact
