@@ -21,14 +21,16 @@ CODES = {"transaction_type": "1200", "fee_transaction_type": "1300", "fee_accoun
 
 
 def settlement(**changes: Any) -> dict[str, Any]:
+    """The demo without its invoicing codes (the tests give theirs through ``book``)."""
     data = copy.deepcopy(demo_data())
+    data["settlement"].pop("invoicing", None)
     data["settlement"].update(changes)
     return data
 
 
 def ready_book(path: Path, data: dict[str, Any] | None = None, *, ready: bool = True) -> Path:
     """A calculated workbook at ``path``, marked Fakturaklar unless ``ready`` is False."""
-    write_new_workbook(data or demo_data(), path, backup=False)
+    write_new_workbook(data or settlement(), path, backup=False)
     assert beregn(FileBook(path), now=NOW).ok
     if ready:
         outcome = change_status(FileBook(path), Action.INVOICE_READY, now=NOW)

@@ -192,15 +192,16 @@ def test_migrations_and_schema_agree(tmp_path: Path, db: str) -> None:
 
 def test_not_ready_workbooks_are_skipped_and_stale_ones_refused(tmp_path: Path,
                                                                   db: str) -> None:
-    from avregn.workbook.cell_edit import edit_workbook
+    from avregn.xlsx.cell_edit import set_cell_values
 
     calculated = ready_book(tmp_path / "beregnet.xlsx", ready=False)
     outcome = _export([calculated], db, tmp_path)
     assert outcome.ok and "Ingenting å fakturere" in outcome.message
     assert "ikke Fakturaklar" in outcome.message
     stale = ready_book(tmp_path / "utdatert.xlsx")
-    edit_workbook(stale, {"Brøk": {layout.CONTRACT_OBJECTS.cell("numerator", 4): 121}},
-                  backup=False)
+    edited = tmp_path / "endret.xlsx"
+    set_cell_values(stale, edited, {"Brøk": {layout.CONTRACT_OBJECTS.cell("numerator", 4): 121}})
+    edited.replace(stale)
     refused = _export([stale], db, tmp_path)
     assert not refused.ok
     assert refused.problems[0].where == \

@@ -312,6 +312,8 @@ def _as_nobody(nobody, path: Path) -> int:
             os.setgroups([])
             os.setgid(nobody.pw_gid)
             os.setuid(nobody.pw_uid)
+            # Another user has a ledger of their own (none yet), not the test's under /tmp/root.
+            os.environ["AVREGN_DB"] = f"sqlite:///{path.parent}/ingen-slik/register.sqlite"
             outcome = run_action("beregn", path)
             code = 0 if outcome.ok else (1 if "skrivetilgang" in outcome.lines()[1] else 2)
         except BaseException:

@@ -219,7 +219,11 @@ class Register:
 def open_ledger(url: str, *, create: bool = True) -> Register | None:
     """Open (and migrate) the register at ``url`` (see ``avregn.register.open_register``)."""
     path = sqlite_file(url)
-    if path is not None and not path.exists():
+    try:
+        missing = path is not None and not path.exists()
+    except OSError as error:  # a folder this user may not look into
+        raise RegisterError(f"kan ikke lese registeret {path}: {error}") from error
+    if path is not None and missing:
         if not create:
             return None
         try:

@@ -14,6 +14,7 @@ from typing import Any
 from avregn.book import BookPort
 from avregn.workbook import layout
 from avregn.workbook.reader import WorkbookInput
+from avregn.xlsx.errors import WorkbookError
 from engine.problems import Problem, ProblemsError
 
 
@@ -60,9 +61,9 @@ def write_marks(book: BookPort, found: WorkbookInput, marks: Mapping[str, str],
             edits[layout.STATUS.name] = status
         book.set_values(edits)
         book.commit()
-    except (ProblemsError, OSError) as error:
-        detail = "; ".join(p.message for p in error.problems) \
-            if isinstance(error, ProblemsError) else str(error)
+    except (ProblemsError, WorkbookError, OSError) as error:
+        detail = ("; ".join(p.message for p in error.problems)
+                  if isinstance(error, ProblemsError | WorkbookError) else str(error))
         return Problem(book.name, "Eksportert i registeret, men arbeidsboken kunne ikke merkes "
                                   f"nå ({detail}). Den merkes neste gang avregn åpner den.")
     return None
