@@ -11,7 +11,8 @@ from avregn.commands import Subparsers
 
 def register(commands: Subparsers) -> None:
     p = commands.add_parser(
-        "fakturagrunnlag", help="fakturagrunnlag av fakturaklare avregninger (xlsx, csv, Agresso, Visma)",
+        "fakturagrunnlag",
+        help="fakturagrunnlag av fakturaklare avregninger (xlsx, csv, Agresso, Visma)",
         description="Lager fakturagrunnlag (én samlefaktura per eier og kunde) av alle "
                     "fakturaklare objekter i arbeidsbøkene, fører eksporten i registeret og "
                     "arkiverer grunnlaget. Et objekt eksporteres bare én gang.")
