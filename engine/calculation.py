@@ -62,11 +62,11 @@ from engine.result import (
     Result,
     Summary,
     TenantsSummary,
+    fast_record,
 )
 from engine.rounding import (
     INT64_SAFE,
     Mode,
-    from_scaled,
     most_decimals,
     round_ratio,
     rows_fit_int64,
@@ -145,7 +145,8 @@ class _Distribution(NamedTuple):
     distributed: np.ndarray[Any, Any]  # F_ia
     tenant_share: np.ndarray[Any, Any]  # A_ia
     vacant: list[int]  # L_a
-    denominators: list[Fraction]  # N_a, exact
+    denominators: list[int]  # N_a · unit_scale, exact
+    unit_scale: int  # D · 10^(k+j)
     adjusted: dict[tuple[int, int], tuple[Decimal, bool, Decimal]]
 
 
@@ -328,38 +329,35 @@ def _distribute(settlement: SettlementInput, participants: list[_Participant],
     tenant_share = distributed.copy()
     for p, a, pct in shares:
         tenant_share[p, a] = _percent_of(int(distributed[p, a]), pct)
-    unit = weights.unit_scale * scale_j
-    return _Distribution(distributed, tenant_share, vacant,
-                         [Fraction(d, unit) for d in denominators], adjusted)
+    return _Distribution(distributed, tenant_share, vacant, denominators,
+                         weights.unit_scale * scale_j, adjusted)
 
 
 def _account_results(settlement: SettlementInput, amounts: list[int],
                      distribution: _Distribution) -> tuple[AccountResult, ...]:
-    """Each account's figures; the display figures (§6.2) from integers: ``B_a / N`` to 2
-    decimals is ``half_up(B_a·n / d) / 100`` with ``N = d/n``, and ``B_a / N_a`` to 4
-    decimals likewise."""
+    """Each account's figures; the display figures (§6.2) from integers, with ``B_a`` in øre:
+    ``B_a / N`` in hundredths of a krone is ``half_up(B_a·n / d)`` with ``N = d/n``, and
+    ``B_a / N_a`` in ten-thousandths is ``half_up(B_a·unit_scale·100 / units)`` with
+    ``N_a = units / unit_scale``."""
     n_numerator, n_denominator = settlement.settings.denominator.as_integer_ratio()
     distributed = distribution.distributed.sum(axis=0).tolist()
     tenant = distribution.tenant_share.sum(axis=0).tolist()
+    unit = distribution.unit_scale
     out = []
     for a, line in enumerate(settlement.cost_lines):
         to_distribute, vacant = amounts[a], distribution.vacant[a]
         if distributed[a] + vacant != to_distribute:
             raise InvariantError(f"account {line.account} does not reconcile")
-        denominator = distribution.denominators[a]
-        rate = None
-        if denominator:
-            rate = from_scaled(round_ratio(to_distribute * denominator.denominator * 100,
-                                           denominator.numerator, mode=Mode.HALF_UP), 4)
-        out.append(AccountResult(
-            account=line.account, name=line.name, amount=line.amount,  # type: ignore[arg-type]
-            to_distribute=from_ore(to_distribute), denominator=denominator,
-            per_unit=from_scaled(round_ratio(to_distribute * n_denominator, n_numerator,
-                                             mode=Mode.HALF_UP), 2),
-            rate=rate, vacant_share=from_ore(vacant), full_distribution=line.full_distribution,
-            distributed=from_ore(distributed[a]), tenant_share=from_ore(tenant[a]),
-            owner_share=from_ore(distributed[a] - tenant[a]),
-        ))
+        units = distribution.denominators[a]
+        out.append(fast_record(AccountResult, {
+            "account": line.account, "name": line.name, "amount": line.amount,
+            "to_distribute_ore": to_distribute, "denominator_units": units, "unit_scale": unit,
+            "per_unit_hundredths": round_ratio(to_distribute * n_denominator, n_numerator,
+                                               mode=Mode.HALF_UP),
+            "rate_scaled": (round_ratio(to_distribute * unit * 100, units, mode=Mode.HALF_UP)
+                            if units else None),
+            "vacant_share_ore": vacant, "full_distribution": line.full_distribution,
+            "distributed_ore": distributed[a], "tenant_share_ore": tenant[a]}))
     return tuple(out)
 
 
@@ -405,23 +403,17 @@ def _object_results(settlement: SettlementInput, participants: list[_Participant
         fee_vat = _vat(fee) if obj.vat_liable and fee_rule.vat_liable else 0
         owed = _Owed(distributed[p], share, cap_reduction, fixed_difference, total, invoiced,
                      correction, rest, fee, vat, fee_vat)
-        out.append((ObjectResult(
-            id=obj.id, days=part.days, weight=Fraction(part.days, period.days),
-            numerator=obj.effective_numerator,
-            weighted_numerator=Fraction(weights.weighted[p], weights.unit_scale),
-            distributed=from_ore(distributed[p]), share=from_ore(share),
-            cap_limit=None if cap_limit is None else from_ore(cap_limit),
-            fixed_amount=None if fixed_amount is None else from_ore(fixed_amount),
-            cap_reduction=from_ore(cap_reduction), fixed_difference=from_ore(fixed_difference),
-            total=from_ore(total), invoiced=from_ore(invoiced), invoices=counted,
-            correction=from_ore(correction), rest=from_ore(rest),
-            admin_fee_pct=fee_rule.value if fee_rule.mode is FeeMode.PERCENT else None,
-            admin_fee=from_ore(fee), vat=from_ore(vat), rest_incl_vat=from_ore(rest + vat),
-            admin_fee_vat=from_ore(fee_vat), admin_fee_incl_vat=from_ore(fee + fee_vat),
-            invoice_total=from_ore(rest + vat + fee + fee_vat),
-            vat_liable=obj.vat_liable, do_not_invoice=obj.do_not_invoice,
-            invoice_status=_invoice_status(obj, rest, fee, minimum),
-        ), owed))
+        out.append((fast_record(ObjectResult, {
+            "id": obj.id, "days": part.days, "period_days": period.days,
+            "numerator": obj.effective_numerator, "weighted_units": weights.weighted[p],
+            "unit_scale": weights.unit_scale, "distributed_ore": distributed[p],
+            "share_ore": share, "cap_limit_ore": cap_limit, "fixed_amount_ore": fixed_amount,
+            "total_ore": total, "invoiced_ore": invoiced, "invoices": counted,
+            "correction_ore": correction, "rest_ore": rest,
+            "admin_fee_pct": fee_rule.value if fee_rule.mode is FeeMode.PERCENT else None,
+            "admin_fee_ore": fee, "vat_ore": vat, "admin_fee_vat_ore": fee_vat,
+            "vat_liable": obj.vat_liable, "do_not_invoice": obj.do_not_invoice,
+            "invoice_status": _invoice_status(obj, rest, fee, minimum)}), owed))
     return out
 
 
@@ -451,8 +443,9 @@ def _invoiced(part: _Participant, period: _Period, warnings: list[Problem]
     for m, inv in enumerate(obj.invoiced):
         if start <= inv.period_from and inv.period_to <= end:  # the common case: all inside
             ore = to_ore(inv.amount)
-            counted.append(CountedInvoice(inv, (inv.period_to - inv.period_from).days + 1,
-                                          from_ore(ore)))
+            counted.append(fast_record(CountedInvoice, {
+                "invoice": inv, "days_inside": (inv.period_to - inv.period_from).days + 1,
+                "counted_ore": ore}))
             invoiced += ore
             continue
         inside = overlap_days(inv.period_from, inv.period_to, start, end)
@@ -462,7 +455,8 @@ def _invoiced(part: _Participant, period: _Period, warnings: list[Problem]
                                     f"{obj.id}: a konto-faktura {inv.invoice_no} "
                                     f"({inv.period_from:%d.%m.%Y}–{inv.period_to:%d.%m.%Y}) "
                                     "ligger utenfor perioden og teller 0."))
-        counted.append(CountedInvoice(inv, inside, from_ore(amount)))
+        counted.append(fast_record(CountedInvoice, {"invoice": inv, "days_inside": inside,
+                                                    "counted_ore": amount}))
         invoiced += amount
     return tuple(counted), invoiced
 
