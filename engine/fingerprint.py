@@ -71,6 +71,13 @@ def _canonical(value: Any) -> Any:
     if kind is date:
         return value.isoformat()
     if kind is tuple or kind is list:
+        if not value:
+            return []
+        # A tuple of records (invoices, cost lines …) holds one class: its maker directly.
+        first = type(value[0])
+        maker = _MAKERS.get(first)
+        if maker is not None:
+            return [maker(v) if type(v) is first else _canonical(v) for v in value]
         return [_canonical(v) for v in value]
     maker = _MAKERS.get(kind)
     if maker is not None:
