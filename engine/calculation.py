@@ -492,13 +492,14 @@ def _invoice_status(obj: ContractObject, rest: int, fee: int, minimum: int) -> I
 
 def _summary(amounts: list[int], distribution: _Distribution,
              objects: list[tuple[ObjectResult, _Owed]]) -> Summary:
-    def total(name: str) -> int:
-        return sum(getattr(owed, name) for _, owed in objects)
+    # One pass over the objects: each column of ``_Owed`` summed.
+    totals = _Owed(*(map(sum, zip(*(owed for _, owed in objects), strict=True)) if objects
+                     else [0] * len(_Owed._fields)))
 
     costs, vacant = sum(amounts), sum(distribution.vacant)
-    t_distributed, t_share = total("distributed"), total("share")
-    t_cap, t_fixed, t_sum = total("cap_reduction"), total("fixed_difference"), total("total")
-    t_rest, t_fee, t_vat, t_fee_vat = total("rest"), total("fee"), total("vat"), total("fee_vat")
+    t_distributed, t_share = totals.distributed, totals.share
+    t_cap, t_fixed, t_sum = totals.cap_reduction, totals.fixed_difference, totals.total
+    t_rest, t_fee, t_vat, t_fee_vat = totals.rest, totals.fee, totals.vat, totals.fee_vat
     owner_share = t_distributed - t_share
     owner_sum = vacant + owner_share + t_cap + t_fixed
     if costs != t_sum + owner_sum:
@@ -507,8 +508,8 @@ def _summary(amounts: list[int], distribution: _Distribution,
         costs=from_ore(costs),
         tenants=TenantsSummary(
             distributed=from_ore(t_distributed), share=from_ore(t_share), cap=from_ore(-t_cap),
-            fixed=from_ore(-t_fixed), sum=from_ore(t_sum), invoiced=from_ore(total("invoiced")),
-            correction=from_ore(total("correction")), rest=from_ore(t_rest),
+            fixed=from_ore(-t_fixed), sum=from_ore(t_sum), invoiced=from_ore(totals.invoiced),
+            correction=from_ore(totals.correction), rest=from_ore(t_rest),
             admin_fee=from_ore(t_fee), vat=from_ore(t_vat), admin_fee_vat=from_ore(t_fee_vat),
             invoice_total=from_ore(t_rest + t_vat + t_fee + t_fee_vat)),
         owner=OwnerSummary(
