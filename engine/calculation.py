@@ -56,7 +56,6 @@ from engine.problems import Problem, ProblemsError
 from engine.result import (
     AccountResult,
     AllocationTable,
-    CountedInvoice,
     ObjectResult,
     OwnerSummary,
     Result,
@@ -390,7 +389,7 @@ def _object_results(settlement: SettlementInput, participants: list[_Participant
     for p, part in enumerate(participants):
         obj = part.obj
         share = shares[p]
-        counted, invoiced = _invoiced(part, period, warnings)
+        crossing, invoiced = _invoiced(part, period, warnings)
         correction = to_ore(obj.correction)
         cap_limit, fixed_amount, total = _cap_and_fixed(part, share, invoiced + correction,
                                                         period)
@@ -408,7 +407,8 @@ def _object_results(settlement: SettlementInput, participants: list[_Participant
             "numerator": obj.effective_numerator, "weighted_units": weights.weighted[p],
             "unit_scale": weights.unit_scale, "distributed_ore": distributed[p],
             "share_ore": share, "cap_limit_ore": cap_limit, "fixed_amount_ore": fixed_amount,
-            "total_ore": total, "invoiced_ore": invoiced, "invoices": counted,
+            "total_ore": total, "invoiced_ore": invoiced,
+            "invoice_input": obj.invoiced, "crossing": crossing,
             "correction_ore": correction, "rest_ore": rest,
             "admin_fee_pct": fee_rule.value if fee_rule.mode is FeeMode.PERCENT else None,
             "admin_fee_ore": fee, "vat_ore": vat, "admin_fee_vat_ore": fee_vat,
@@ -434,19 +434,16 @@ def _cap_and_fixed(part: _Participant, share: int, paid: int, period: _Period
 
 
 def _invoiced(part: _Participant, period: _Period, warnings: list[Problem]
-              ) -> tuple[tuple[CountedInvoice, ...], int]:
-    """§6.6: each a konto invoice's counted part, and their sum ``U_i`` in øre."""
-    counted: list[CountedInvoice] = []
+              ) -> tuple[tuple[tuple[int, int, int], ...], int]:
+    """§6.6: the sum ``U_i`` of the a konto invoices' counted parts in øre, and (index, days
+    inside, counted part) of each invoice that is not wholly inside the period."""
+    crossing: list[tuple[int, int, int]] = []
     invoiced = 0
     obj = part.obj
     start, end = period.start, period.end
     for m, inv in enumerate(obj.invoiced):
         if start <= inv.period_from and inv.period_to <= end:  # the common case: all inside
-            ore = to_ore(inv.amount)
-            counted.append(fast_record(CountedInvoice, {
-                "invoice": inv, "days_inside": (inv.period_to - inv.period_from).days + 1,
-                "counted_ore": ore}))
-            invoiced += ore
+            invoiced += to_ore(inv.amount)
             continue
         inside = overlap_days(inv.period_from, inv.period_to, start, end)
         amount = counted_part(to_ore(inv.amount), inv.period_from, inv.period_to, start, end)
@@ -455,10 +452,9 @@ def _invoiced(part: _Participant, period: _Period, warnings: list[Problem]
                                     f"{obj.id}: a konto-faktura {inv.invoice_no} "
                                     f"({inv.period_from:%d.%m.%Y}–{inv.period_to:%d.%m.%Y}) "
                                     "ligger utenfor perioden og teller 0."))
-        counted.append(fast_record(CountedInvoice, {"invoice": inv, "days_inside": inside,
-                                                    "counted_ore": amount}))
+        crossing.append((m, inside, amount))
         invoiced += amount
-    return tuple(counted), invoiced
+    return tuple(crossing), invoiced
 
 
 def _vat(amount_ore: int) -> int:

@@ -34,7 +34,7 @@ from typing import Any, NamedTuple, TypeVar, overload
 import numpy as np
 
 from engine.model import Invoice, InvoiceStatus, Status
-from engine.money import from_ore
+from engine.money import from_ore, to_ore
 from engine.problems import Problem
 from engine.rounding import from_scaled
 
@@ -281,7 +281,10 @@ class ObjectResult:
     fixed_amount_ore: int | None  # fixed pro-rated, or U_i + K_i for "fixed = invoiced"
     total_ore: int  # S_i
     invoiced_ore: int  # U_i
-    invoices: tuple[CountedInvoice, ...]
+    invoice_input: tuple[Invoice, ...]  # the object's a konto invoices, as given
+    # (index, days inside, counted øre) of those not wholly inside the period; the others
+    # count whole (§6.6), so they need no record until ``invoices`` is read.
+    crossing: tuple[tuple[int, int, int], ...]
     correction_ore: int  # K_i
     rest_ore: int  # R_i
     admin_fee_pct: Decimal | None  # the percent when the fee is a percent fee
@@ -303,6 +306,17 @@ class ObjectResult:
     admin_fee = Money()
     vat = Money()
     admin_fee_vat = Money()
+
+    @property
+    def invoices(self) -> tuple[CountedInvoice, ...]:
+        """Each a konto invoice and the part of it that counts in this period."""
+        crossing = {m: (days, ore) for m, days, ore in self.crossing}
+        out = []
+        for m, inv in enumerate(self.invoice_input):
+            days, ore = crossing.get(m) or ((inv.period_to - inv.period_from).days + 1,
+                                            to_ore(inv.amount))
+            out.append(CountedInvoice(inv, days, ore))
+        return tuple(out)
 
     @property
     def weight(self) -> Fraction:
