@@ -56,17 +56,16 @@ from engine.problems import Problem, ProblemsError
 from engine.result import (
     AccountResult,
     AllocationTable,
-    CountedInvoice,
     ObjectResult,
     OwnerSummary,
     Result,
     Summary,
     TenantsSummary,
+    fast_record,
 )
 from engine.rounding import (
     INT64_SAFE,
     Mode,
-    from_scaled,
     most_decimals,
     round_ratio,
     rows_fit_int64,
@@ -145,7 +144,8 @@ class _Distribution(NamedTuple):
     distributed: np.ndarray[Any, Any]  # F_ia
     tenant_share: np.ndarray[Any, Any]  # A_ia
     vacant: list[int]  # L_a
-    denominators: list[Fraction]  # N_a, exact
+    denominators: list[int]  # N_a · unit_scale, exact
+    unit_scale: int  # D · 10^(k+j)
     adjusted: dict[tuple[int, int], tuple[Decimal, bool, Decimal]]
 
 
@@ -328,38 +328,35 @@ def _distribute(settlement: SettlementInput, participants: list[_Participant],
     tenant_share = distributed.copy()
     for p, a, pct in shares:
         tenant_share[p, a] = _percent_of(int(distributed[p, a]), pct)
-    unit = weights.unit_scale * scale_j
-    return _Distribution(distributed, tenant_share, vacant,
-                         [Fraction(d, unit) for d in denominators], adjusted)
+    return _Distribution(distributed, tenant_share, vacant, denominators,
+                         weights.unit_scale * scale_j, adjusted)
 
 
 def _account_results(settlement: SettlementInput, amounts: list[int],
                      distribution: _Distribution) -> tuple[AccountResult, ...]:
-    """Each account's figures; the display figures (§6.2) from integers: ``B_a / N`` to 2
-    decimals is ``half_up(B_a·n / d) / 100`` with ``N = d/n``, and ``B_a / N_a`` to 4
-    decimals likewise."""
+    """Each account's figures; the display figures (§6.2) from integers, with ``B_a`` in øre:
+    ``B_a / N`` in hundredths of a krone is ``half_up(B_a·n / d)`` with ``N = d/n``, and
+    ``B_a / N_a`` in ten-thousandths is ``half_up(B_a·unit_scale·100 / units)`` with
+    ``N_a = units / unit_scale``."""
     n_numerator, n_denominator = settlement.settings.denominator.as_integer_ratio()
     distributed = distribution.distributed.sum(axis=0).tolist()
     tenant = distribution.tenant_share.sum(axis=0).tolist()
+    unit = distribution.unit_scale
     out = []
     for a, line in enumerate(settlement.cost_lines):
         to_distribute, vacant = amounts[a], distribution.vacant[a]
         if distributed[a] + vacant != to_distribute:
             raise InvariantError(f"account {line.account} does not reconcile")
-        denominator = distribution.denominators[a]
-        rate = None
-        if denominator:
-            rate = from_scaled(round_ratio(to_distribute * denominator.denominator * 100,
-                                           denominator.numerator, mode=Mode.HALF_UP), 4)
-        out.append(AccountResult(
-            account=line.account, name=line.name, amount=line.amount,  # type: ignore[arg-type]
-            to_distribute=from_ore(to_distribute), denominator=denominator,
-            per_unit=from_scaled(round_ratio(to_distribute * n_denominator, n_numerator,
-                                             mode=Mode.HALF_UP), 2),
-            rate=rate, vacant_share=from_ore(vacant), full_distribution=line.full_distribution,
-            distributed=from_ore(distributed[a]), tenant_share=from_ore(tenant[a]),
-            owner_share=from_ore(distributed[a] - tenant[a]),
-        ))
+        units = distribution.denominators[a]
+        out.append(fast_record(AccountResult, {
+            "account": line.account, "name": line.name, "amount": line.amount,
+            "to_distribute_ore": to_distribute, "denominator_units": units, "unit_scale": unit,
+            "per_unit_hundredths": round_ratio(to_distribute * n_denominator, n_numerator,
+                                               mode=Mode.HALF_UP),
+            "rate_scaled": (round_ratio(to_distribute * unit * 100, units, mode=Mode.HALF_UP)
+                            if units else None),
+            "vacant_share_ore": vacant, "full_distribution": line.full_distribution,
+            "distributed_ore": distributed[a], "tenant_share_ore": tenant[a]}))
     return tuple(out)
 
 
@@ -392,7 +389,7 @@ def _object_results(settlement: SettlementInput, participants: list[_Participant
     for p, part in enumerate(participants):
         obj = part.obj
         share = shares[p]
-        counted, invoiced = _invoiced(part, period, warnings)
+        crossing, invoiced = _invoiced(part, period, warnings)
         correction = to_ore(obj.correction)
         cap_limit, fixed_amount, total = _cap_and_fixed(part, share, invoiced + correction,
                                                         period)
@@ -405,23 +402,18 @@ def _object_results(settlement: SettlementInput, participants: list[_Participant
         fee_vat = _vat(fee) if obj.vat_liable and fee_rule.vat_liable else 0
         owed = _Owed(distributed[p], share, cap_reduction, fixed_difference, total, invoiced,
                      correction, rest, fee, vat, fee_vat)
-        out.append((ObjectResult(
-            id=obj.id, days=part.days, weight=Fraction(part.days, period.days),
-            numerator=obj.effective_numerator,
-            weighted_numerator=Fraction(weights.weighted[p], weights.unit_scale),
-            distributed=from_ore(distributed[p]), share=from_ore(share),
-            cap_limit=None if cap_limit is None else from_ore(cap_limit),
-            fixed_amount=None if fixed_amount is None else from_ore(fixed_amount),
-            cap_reduction=from_ore(cap_reduction), fixed_difference=from_ore(fixed_difference),
-            total=from_ore(total), invoiced=from_ore(invoiced), invoices=counted,
-            correction=from_ore(correction), rest=from_ore(rest),
-            admin_fee_pct=fee_rule.value if fee_rule.mode is FeeMode.PERCENT else None,
-            admin_fee=from_ore(fee), vat=from_ore(vat), rest_incl_vat=from_ore(rest + vat),
-            admin_fee_vat=from_ore(fee_vat), admin_fee_incl_vat=from_ore(fee + fee_vat),
-            invoice_total=from_ore(rest + vat + fee + fee_vat),
-            vat_liable=obj.vat_liable, do_not_invoice=obj.do_not_invoice,
-            invoice_status=_invoice_status(obj, rest, fee, minimum),
-        ), owed))
+        out.append((fast_record(ObjectResult, {
+            "id": obj.id, "days": part.days, "period_days": period.days,
+            "numerator": obj.effective_numerator, "weighted_units": weights.weighted[p],
+            "unit_scale": weights.unit_scale, "distributed_ore": distributed[p],
+            "share_ore": share, "cap_limit_ore": cap_limit, "fixed_amount_ore": fixed_amount,
+            "total_ore": total, "invoiced_ore": invoiced,
+            "invoice_input": obj.invoiced, "crossing": crossing,
+            "correction_ore": correction, "rest_ore": rest,
+            "admin_fee_pct": fee_rule.value if fee_rule.mode is FeeMode.PERCENT else None,
+            "admin_fee_ore": fee, "vat_ore": vat, "admin_fee_vat_ore": fee_vat,
+            "vat_liable": obj.vat_liable, "do_not_invoice": obj.do_not_invoice,
+            "invoice_status": _invoice_status(obj, rest, fee, minimum)}), owed))
     return out
 
 
@@ -442,18 +434,16 @@ def _cap_and_fixed(part: _Participant, share: int, paid: int, period: _Period
 
 
 def _invoiced(part: _Participant, period: _Period, warnings: list[Problem]
-              ) -> tuple[tuple[CountedInvoice, ...], int]:
-    """§6.6: each a konto invoice's counted part, and their sum ``U_i`` in øre."""
-    counted: list[CountedInvoice] = []
+              ) -> tuple[tuple[tuple[int, int, int], ...], int]:
+    """§6.6: the sum ``U_i`` of the a konto invoices' counted parts in øre, and (index, days
+    inside, counted part) of each invoice that is not wholly inside the period."""
+    crossing: list[tuple[int, int, int]] = []
     invoiced = 0
     obj = part.obj
     start, end = period.start, period.end
     for m, inv in enumerate(obj.invoiced):
         if start <= inv.period_from and inv.period_to <= end:  # the common case: all inside
-            ore = to_ore(inv.amount)
-            counted.append(CountedInvoice(inv, (inv.period_to - inv.period_from).days + 1,
-                                          from_ore(ore)))
-            invoiced += ore
+            invoiced += to_ore(inv.amount)
             continue
         inside = overlap_days(inv.period_from, inv.period_to, start, end)
         amount = counted_part(to_ore(inv.amount), inv.period_from, inv.period_to, start, end)
@@ -462,9 +452,9 @@ def _invoiced(part: _Participant, period: _Period, warnings: list[Problem]
                                     f"{obj.id}: a konto-faktura {inv.invoice_no} "
                                     f"({inv.period_from:%d.%m.%Y}–{inv.period_to:%d.%m.%Y}) "
                                     "ligger utenfor perioden og teller 0."))
-        counted.append(CountedInvoice(inv, inside, from_ore(amount)))
+        crossing.append((m, inside, amount))
         invoiced += amount
-    return tuple(counted), invoiced
+    return tuple(crossing), invoiced
 
 
 def _vat(amount_ore: int) -> int:
@@ -498,13 +488,14 @@ def _invoice_status(obj: ContractObject, rest: int, fee: int, minimum: int) -> I
 
 def _summary(amounts: list[int], distribution: _Distribution,
              objects: list[tuple[ObjectResult, _Owed]]) -> Summary:
-    def total(name: str) -> int:
-        return sum(getattr(owed, name) for _, owed in objects)
+    # One pass over the objects: each column of ``_Owed`` summed.
+    totals = _Owed(*(map(sum, zip(*(owed for _, owed in objects), strict=True)) if objects
+                     else [0] * len(_Owed._fields)))
 
     costs, vacant = sum(amounts), sum(distribution.vacant)
-    t_distributed, t_share = total("distributed"), total("share")
-    t_cap, t_fixed, t_sum = total("cap_reduction"), total("fixed_difference"), total("total")
-    t_rest, t_fee, t_vat, t_fee_vat = total("rest"), total("fee"), total("vat"), total("fee_vat")
+    t_distributed, t_share = totals.distributed, totals.share
+    t_cap, t_fixed, t_sum = totals.cap_reduction, totals.fixed_difference, totals.total
+    t_rest, t_fee, t_vat, t_fee_vat = totals.rest, totals.fee, totals.vat, totals.fee_vat
     owner_share = t_distributed - t_share
     owner_sum = vacant + owner_share + t_cap + t_fixed
     if costs != t_sum + owner_sum:
@@ -513,8 +504,8 @@ def _summary(amounts: list[int], distribution: _Distribution,
         costs=from_ore(costs),
         tenants=TenantsSummary(
             distributed=from_ore(t_distributed), share=from_ore(t_share), cap=from_ore(-t_cap),
-            fixed=from_ore(-t_fixed), sum=from_ore(t_sum), invoiced=from_ore(total("invoiced")),
-            correction=from_ore(total("correction")), rest=from_ore(t_rest),
+            fixed=from_ore(-t_fixed), sum=from_ore(t_sum), invoiced=from_ore(totals.invoiced),
+            correction=from_ore(totals.correction), rest=from_ore(t_rest),
             admin_fee=from_ore(t_fee), vat=from_ore(t_vat), admin_fee_vat=from_ore(t_fee_vat),
             invoice_total=from_ore(t_rest + t_vat + t_fee + t_fee_vat)),
         owner=OwnerSummary(

@@ -61,6 +61,19 @@ def _number_text(value: Decimal) -> str:
     return text
 
 
+# Dates repeat even more (quarterly a konto periods, lease starts): their text, kept.
+_DATES: dict[date, str] = {}
+
+
+def _date_text(value: date) -> str:
+    text = _DATES.get(value)
+    if text is None:
+        if len(_DATES) > 100_000:
+            _DATES.clear()
+        text = _DATES[value] = value.isoformat()
+    return text
+
+
 def _canonical(value: Any) -> Any:
     kind = type(value)
     # The common types first, by exact type (this runs for every field of every record).
@@ -71,6 +84,13 @@ def _canonical(value: Any) -> Any:
     if kind is date:
         return value.isoformat()
     if kind is tuple or kind is list:
+        if not value:
+            return []
+        # A tuple of records (invoices, cost lines …) holds one class: its maker directly.
+        first = type(value[0])
+        maker = _MAKERS.get(first)
+        if maker is not None:
+            return [maker(v) if type(v) is first else _canonical(v) for v in value]
         return [_canonical(v) for v in value]
     maker = _MAKERS.get(kind)
     if maker is not None:
@@ -101,7 +121,8 @@ _EXPRESSIONS = {
     "bool": "({v} if type({v} := value.{name}) is bool else _canonical({v}))",
     "Decimal": "((_texts.get({v}) or _number_text({v})) if type({v} := value.{name}) is Decimal"
                " else _canonical({v}))",
-    "date": "({v}.isoformat() if type({v} := value.{name}) is date else _canonical({v}))",
+    "date": "((_dates.get({v}) or _date_text({v})) if type({v} := value.{name}) is date"
+            " else _canonical({v}))",
 }
 
 
@@ -116,7 +137,8 @@ def _maker(cls: type) -> Callable[[Any], dict[str, Any]]:
             items.append(f"{name!r}: " + template.format(v=f"v{k}", name=name))
         source = "def make(value):\n    return {" + ", ".join(items) + "}\n"
         scope: dict[str, Any] = {"_canonical": _canonical, "_texts": _TEXTS,
-                                 "_number_text": _number_text, "Decimal": Decimal, "date": date}
+                                 "_number_text": _number_text, "Decimal": Decimal, "date": date,
+                                 "_dates": _DATES, "_date_text": _date_text}
         exec(compile(source, f"<fingerprint of {cls.__name__}>", "exec"), scope)
         maker = _MAKERS[cls] = scope["make"]
     return maker

@@ -29,13 +29,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, NamedTuple, overload
+from typing import Any, NamedTuple, TypeVar, overload
 
 import numpy as np
 
 from engine.model import Invoice, InvoiceStatus, Status
-from engine.money import from_ore
+from engine.money import from_ore, to_ore
 from engine.problems import Problem
+from engine.rounding import from_scaled
 
 
 class Allocation(NamedTuple):
@@ -148,59 +149,227 @@ class AllocationTable(Sequence[Allocation]):
                 f"{len(self.accounts)} accounts)")
 
 
-@dataclass(frozen=True, slots=True)
+class Money:
+    """A money attribute of a record, read from its integer øre field ``<name>_ore`` (``None``
+    stays ``None``): the calculation stores integers, and a ``Decimal`` is made only when read.
+    """
+
+    __slots__ = ("ore",)
+
+    def __init__(self) -> None:
+        self.ore = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.ore = name + "_ore"
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Money: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> Decimal: ...
+
+    def __get__(self, obj: object, owner: type | None = None) -> Money | Decimal:
+        if obj is None:
+            return self
+        return from_ore(getattr(obj, self.ore))
+
+
+class OptionalMoney(Money):
+    """``Money`` whose øre field may be ``None`` (no cap, no fixed amount)."""
+
+    __slots__ = ()
+
+    @overload  # type: ignore[override]
+    def __get__(self, obj: None, owner: type | None = None) -> OptionalMoney: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> Decimal | None: ...
+
+    def __get__(self, obj: object, owner: type | None = None
+                ) -> OptionalMoney | Decimal | None:
+        if obj is None:
+            return self
+        ore = getattr(obj, self.ore)
+        return None if ore is None else from_ore(ore)
+
+
+R = TypeVar("R")
+
+
+def fast_record(cls: type[R], fields: dict[str, Any]) -> R:
+    """A record of ``cls`` (a frozen dataclass without slots) made from ``fields``, which must
+    name every field, without the generated ``__init__``.
+
+    Why: a frozen dataclass' ``__init__`` sets each field through ``object.__setattr__``,
+    about 10 µs for an ``ObjectResult``; the calculation makes one per object, account and a
+    konto invoice, which was a fifth of a small settlement's time. The record is the same (a
+    test compares it with the constructor's), and still frozen."""
+    record: R = object.__new__(cls)
+    record.__dict__.update(fields)
+    return record
+
+
+# The records below are frozen dataclasses without slots, so that ``fast_record`` can fill
+# them. Money is stored in øre (``*_ore``) and read as ``Decimal`` (``Money``); exact
+# quantities are stored as integers and read as ``Fraction``.
+
+@dataclass(frozen=True)
 class AccountResult:
     account: str
     name: str
     amount: Decimal  # the ledger amount
-    to_distribute: Decimal  # B_a
-    denominator: Fraction  # N_a (exact)
-    per_unit: Decimal  # B_a / N, 2 decimals, display only
-    rate: Decimal | None  # B_a / N_a, 4 decimals, display only; None when N_a = 0
-    vacant_share: Decimal  # L_a
+    to_distribute_ore: int  # B_a
+    denominator_units: int  # N_a · unit_scale
+    unit_scale: int
+    per_unit_hundredths: int  # B_a / N to 2 decimals, display only
+    rate_scaled: int | None  # B_a / N_a to 4 decimals (· 10^4), display only; None when N_a = 0
+    vacant_share_ore: int  # L_a
     full_distribution: bool
-    distributed: Decimal  # Σ_i F_ia
-    tenant_share: Decimal  # Σ_i A_ia
-    owner_share: Decimal  # Σ_i (F_ia − A_ia)
+    distributed_ore: int  # Σ_i F_ia
+    tenant_share_ore: int  # Σ_i A_ia
+
+    to_distribute = Money()
+    vacant_share = Money()
+    distributed = Money()
+    tenant_share = Money()
+
+    @property
+    def denominator(self) -> Fraction:
+        """N_a, exact."""
+        return Fraction(self.denominator_units, self.unit_scale)
+
+    @property
+    def per_unit(self) -> Decimal:
+        """B_a / N, 2 decimals, display only."""
+        return from_scaled(self.per_unit_hundredths, 2)
+
+    @property
+    def rate(self) -> Decimal | None:
+        """B_a / N_a, 4 decimals, display only; None when N_a = 0."""
+        return None if self.rate_scaled is None else from_scaled(self.rate_scaled, 4)
+
+    @property
+    def owner_share_ore(self) -> int:
+        return self.distributed_ore - self.tenant_share_ore
+
+    @property
+    def owner_share(self) -> Decimal:
+        """Σ_i (F_ia − A_ia)."""
+        return from_ore(self.distributed_ore - self.tenant_share_ore)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CountedInvoice:
     """An a konto invoice and the part of it that counts in this period (§6.6)."""
 
     invoice: Invoice
     days_inside: int
-    counted: Decimal
+    counted_ore: int
+
+    counted = Money()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ObjectResult:
     id: str
     days: int  # lease days inside the period, d_i
-    weight: Fraction  # w_i = d_i / D
+    period_days: int  # D
     numerator: Decimal  # t_i (the override when there is one)
-    weighted_numerator: Fraction  # T_i
-    distributed: Decimal  # Σ_a F_ia
-    share: Decimal  # A_i = Σ_a A_ia
-    cap_limit: Decimal | None  # cap pro-rated to the period and time weight (§6.5)
-    fixed_amount: Decimal | None  # fixed pro-rated, or U_i + K_i for "fixed = invoiced"
-    cap_reduction: Decimal  # A_i − S_i on capped objects, ≥ 0
-    fixed_difference: Decimal  # A_i − fixed on fixed objects (owner's cost when positive)
-    total: Decimal  # S_i
-    invoiced: Decimal  # U_i
-    invoices: tuple[CountedInvoice, ...]
-    correction: Decimal  # K_i
-    rest: Decimal  # R_i
+    weighted_units: int  # T_i · unit_scale
+    unit_scale: int
+    distributed_ore: int  # Σ_a F_ia
+    share_ore: int  # A_i = Σ_a A_ia
+    cap_limit_ore: int | None  # cap pro-rated to the period and time weight (§6.5)
+    fixed_amount_ore: int | None  # fixed pro-rated, or U_i + K_i for "fixed = invoiced"
+    total_ore: int  # S_i
+    invoiced_ore: int  # U_i
+    invoice_input: tuple[Invoice, ...]  # the object's a konto invoices, as given
+    # (index, days inside, counted øre) of those not wholly inside the period; the others
+    # count whole (§6.6), so they need no record until ``invoices`` is read.
+    crossing: tuple[tuple[int, int, int], ...]
+    correction_ore: int  # K_i
+    rest_ore: int  # R_i
     admin_fee_pct: Decimal | None  # the percent when the fee is a percent fee
-    admin_fee: Decimal  # H_i
-    vat: Decimal
-    rest_incl_vat: Decimal
-    admin_fee_vat: Decimal
-    admin_fee_incl_vat: Decimal
-    invoice_total: Decimal  # rest + VAT + fee + fee VAT: what the invoice or credit carries
+    admin_fee_ore: int  # H_i
+    vat_ore: int
+    admin_fee_vat_ore: int
     vat_liable: bool
     do_not_invoice: bool
     invoice_status: InvoiceStatus
+
+    distributed = Money()
+    share = Money()
+    cap_limit = OptionalMoney()
+    fixed_amount = OptionalMoney()
+    total = Money()
+    invoiced = Money()
+    correction = Money()
+    rest = Money()
+    admin_fee = Money()
+    vat = Money()
+    admin_fee_vat = Money()
+
+    @property
+    def invoices(self) -> tuple[CountedInvoice, ...]:
+        """Each a konto invoice and the part of it that counts in this period."""
+        crossing = {m: (days, ore) for m, days, ore in self.crossing}
+        out = []
+        for m, inv in enumerate(self.invoice_input):
+            days, ore = crossing.get(m) or ((inv.period_to - inv.period_from).days + 1,
+                                            to_ore(inv.amount))
+            out.append(CountedInvoice(inv, days, ore))
+        return tuple(out)
+
+    @property
+    def weight(self) -> Fraction:
+        """w_i = d_i / D."""
+        return Fraction(self.days, self.period_days)
+
+    @property
+    def weighted_numerator(self) -> Fraction:
+        """T_i."""
+        return Fraction(self.weighted_units, self.unit_scale)
+
+    @property
+    def cap_reduction_ore(self) -> int:
+        """A_i − S_i on capped objects (≥ 0), else 0."""
+        return 0 if self.cap_limit_ore is None else self.share_ore - self.total_ore
+
+    @property
+    def fixed_difference_ore(self) -> int:
+        """A_i − fixed on fixed objects (owner's cost when positive), else 0."""
+        return 0 if self.fixed_amount_ore is None else self.share_ore - self.total_ore
+
+    @property
+    def rest_incl_vat_ore(self) -> int:
+        return self.rest_ore + self.vat_ore
+
+    @property
+    def admin_fee_incl_vat_ore(self) -> int:
+        return self.admin_fee_ore + self.admin_fee_vat_ore
+
+    @property
+    def invoice_total_ore(self) -> int:
+        """rest + VAT + fee + fee VAT: what the invoice or credit carries."""
+        return self.rest_ore + self.vat_ore + self.admin_fee_ore + self.admin_fee_vat_ore
+
+    @property
+    def cap_reduction(self) -> Decimal:
+        return from_ore(self.cap_reduction_ore)
+
+    @property
+    def fixed_difference(self) -> Decimal:
+        return from_ore(self.fixed_difference_ore)
+
+    @property
+    def rest_incl_vat(self) -> Decimal:
+        return from_ore(self.rest_incl_vat_ore)
+
+    @property
+    def admin_fee_incl_vat(self) -> Decimal:
+        return from_ore(self.admin_fee_incl_vat_ore)
+
+    @property
+    def invoice_total(self) -> Decimal:
+        return from_ore(self.invoice_total_ore)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ import json
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -245,6 +246,32 @@ def test_allocation_table_keeps_the_record_api(calc: Any, demo_data: Any = None)
     with pytest.raises(IndexError):
         table[4]
     assert _engine(data) == result  # results compare by value
+
+
+@FAST
+@given(settlements())
+def test_fast_records_are_the_records_their_constructors_make(data: dict[str, Any]) -> None:
+    """``engine.result.fast_record`` fills every field, and nothing else: each record equals
+    the one its dataclass constructor makes from the same fields, and its money reads as the
+    øre it stores."""
+    result = _engine(data)
+    records: list[Any] = [*result.objects, *result.accounts]
+    records += [c for o in result.objects for c in o.invoices]
+    for record in records:
+        names = [f.name for f in dataclasses.fields(record)]
+        assert sorted(vars(record)) == sorted(names)
+        assert type(record)(**{name: getattr(record, name) for name in names}) == record
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            record.days_inside = 0
+    for o in result.objects:
+        assert o.invoice_total == o.rest + o.vat + o.admin_fee + o.admin_fee_vat
+        assert o.rest_incl_vat == o.rest + o.vat
+        assert o.weight == Fraction(o.days, result.days)
+        assert o.cap_reduction == (o.share - o.total if o.cap_limit is not None else 0)
+        assert isinstance(o.total, Decimal) and o.total.as_tuple().exponent == -2
+    for a in result.accounts:
+        assert a.owner_share == a.distributed - a.tenant_share
+        assert (a.rate is None) == (a.denominator == 0)
 
 
 # --- small pieces that must agree with their originals -------------------------------------
