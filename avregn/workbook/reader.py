@@ -991,8 +991,12 @@ def _input_sheet_names(names: Iterable[str]) -> dict[str, Sheet]:
     return out
 
 
-def read_workbook(path: str | Path) -> WorkbookInput:
-    """An xlsx settlement workbook → ``WorkbookInput``; file-level trouble is a problem too."""
+def read_workbook(path: str | Path, *, sheets: dict[str, Rows] | None = None) -> WorkbookInput:
+    """An xlsx settlement workbook → ``WorkbookInput``; file-level trouble is a problem too.
+
+    ``sheets``, when given, receives the rows of every sheet read (by the workbook's own sheet
+    name), so a caller that needs them again (the banner's checksums) does not read the file
+    a second time."""
     from python_calamine import CalamineWorkbook
 
     file = Path(path)
@@ -1013,6 +1017,8 @@ def read_workbook(path: str | Path) -> WorkbookInput:
         inputs = _input_sheet_names(blocks.names)
         for name in inputs:
             blocks.load(name)
+        if sheets is not None:
+            sheets.update(blocks.cache)
     except Exception as exc:  # a damaged file must give a message, never a traceback
         return WorkbookInput({}, {}, [Problem(file.name, "Arbeidsboken kan ikke leses "
                                                          f"({type(exc).__name__}: {exc}). Er "
