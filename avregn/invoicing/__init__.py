@@ -400,15 +400,7 @@ def _mark_books(marks: Sequence[tuple[Selected, Candidate, str]]) -> list[Proble
         selected, labels, cells = job
         return write_marks(selected.book, selected.found, labels, cells)
 
-    if len(jobs) > 4 and all(_on_disk(selected.book) for selected, _, _ in jobs):
-        # Files on disk, each its own: rewriting their packages overlaps well in threads
-        # (zlib and file I/O release the GIL). A live Excel book is marked in its own thread.
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            results = list(pool.map(mark, jobs))
-    else:
-        results = [mark(job) for job in jobs]
+    results = [mark(job) for job in jobs]
     return [problem for problem in results if problem]
 
 
