@@ -595,9 +595,10 @@ class _Reader:
 
     def place(self, path: str, row_cell: str, cells: Mapping[str, str],
               nested: Iterable[str] = ()) -> None:
-        self.locations[path] = row_cell
-        for field_name, where in cells.items():
-            self.locations[f"{path}.{field_name}"] = where
+        locations = self.locations
+        locations[path] = row_cell
+        prefix = path + "."
+        locations.update({prefix + field_name: where for field_name, where in cells.items()})
         for sub in nested:
             head, _, _ = sub.partition(".")
             if head in cells:
