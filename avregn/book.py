@@ -67,6 +67,9 @@ class FileBook:
         self._edits: dict[str, dict[str, InputValue]] = {}
         self._input: WorkbookInput | None = None
         self._rows: dict[str, Rows | None] = {}
+        # Sheets already read (by the workbook's casefolded sheet name): the input sheets come
+        # with ``read_input``, so the banner's checksums do not read the file again.
+        self._read: dict[str, Rows] = {}
         self._session: EditSession | None = None
         self._depth = 0
 
@@ -86,14 +89,17 @@ class FileBook:
     def read_input(self) -> WorkbookInput:
         if self._input is None:
             self._open()
-            self._input = read_workbook(self.path)
+            loaded: dict[str, Rows] = {}
+            self._input = read_workbook(self.path, sheets=loaded)
+            self._read.update({name.casefold(): rows for name, rows in loaded.items()})
         return self._input
 
     def read_sheet(self, sheet_name: str) -> Rows | None:
         """Read once per sheet until the next commit."""
         if sheet_name not in self._rows:
             self._open()
-            self._rows[sheet_name] = self._read_sheet(sheet_name)
+            known = self._read.get(sheet_name.casefold())
+            self._rows[sheet_name] = known if known is not None else self._read_sheet(sheet_name)
         return self._rows[sheet_name]
 
     def _read_sheet(self, sheet_name: str) -> Rows | None:
@@ -177,6 +183,7 @@ class FileBook:
     def close(self) -> None:
         """Drop what is staged and read, and release the lock."""
         self._sheets, self._edits, self._input, self._rows = [], {}, None, {}
+        self._read = {}
         session, self._session = self._session, None
         if session is not None:
             session.close()

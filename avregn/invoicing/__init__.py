@@ -400,26 +400,8 @@ def _mark_books(marks: Sequence[tuple[Selected, Candidate, str]]) -> list[Proble
         selected, labels, cells = job
         return write_marks(selected.book, selected.found, labels, cells)
 
-    if len(jobs) > 4 and all(_on_disk(selected.book) for selected, _, _ in jobs):
-        # Files on disk, each its own: rewriting their packages overlaps well in threads
-        # (zlib and file I/O release the GIL). A live Excel book is marked in its own thread.
-        from concurrent.futures import ThreadPoolExecutor
-
-        # The writers' lock belongs to the thread that took it: each book lets go of the one
-        # its reading took, and its marking thread takes it anew (the marks are cell edits on
-        # the file as it is then, so nothing read meanwhile is lost).
-        for selected, _, _ in jobs:
-            selected.book.close()  # type: ignore[attr-defined]
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            results = list(pool.map(mark, jobs))
-    else:
-        results = [mark(job) for job in jobs]
+    results = [mark(job) for job in jobs]
     return [problem for problem in results if problem]
-
-
-def _on_disk(book: BookPort) -> bool:
-    inner = book.wrapped if isinstance(book, WithInvoicing) else book
-    return isinstance(inner, FileBook)
 
 
 # --- the ledger is the authority -----------------------------------------------------------

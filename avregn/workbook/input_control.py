@@ -142,6 +142,17 @@ def watched_ranges() -> tuple[Watched, ...]:
 
 def serial(value: date | datetime | time | timedelta) -> float:
     """A date or time as the spreadsheet's number (1900 date system)."""
+    if type(value) is date:  # dates repeat (start and end dates): remembered
+        return _date_serial(value)
+    return _serial(value)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _date_serial(value: date) -> float:
+    return _serial(value)
+
+
+def _serial(value: date | datetime | time | timedelta) -> float:
     if isinstance(value, timedelta):
         return value.total_seconds() / 86400
     if isinstance(value, time):

@@ -201,7 +201,12 @@ def _header_fold(text: Any) -> str:
 
 
 def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not normalise(value))
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    # A text starting with a letter or digit has something left after normalising.
+    return not value[:1].isalnum() and not normalise(value)
 
 
 def _shown(value: Any) -> str:
@@ -317,7 +322,7 @@ class _Reader:
 
     def convert(self, col: Column, raw: Any, where: str) -> Any:
         """A cell's value as the contract wants it; ``_BAD`` (and a problem) if unreadable."""
-        if isinstance(raw, str) and normalise(raw) in EXCEL_ERRORS:
+        if isinstance(raw, str) and "#" in raw and normalise(raw) in EXCEL_ERRORS:
             self.problem(where, f"{col.header}: cellen viser feilen {normalise(raw)}. Rett "
                                 "formelen eller skriv inn verdien.")
             return _BAD
@@ -549,16 +554,24 @@ class _Reader:
         """Each filled row as (sheet row, record, {field: cell}); bad cells are left out."""
         cols = [(table.first_col + i, c)
                 for i, c in enumerate(self.present_columns(rows, table)) if c.field]
+        # Per column, once: where its cells are named (``Brøk!C`` + row), and its position.
+        named = [(f"{name}!{column_letter(index)}", col) for index, col in cols]
+        positions = [index - 1 for index, _ in cols]
+        width = max(positions, default=-1) + 1
         for r in range(table.first_data_row, len(rows) + 1):
             line = rows[r - 1]
-            raw = [line[i - 1] if i - 1 < len(line) else None for i, _ in cols]
+            if len(line) >= width:
+                raw = [line[i] for i in positions]
+            else:
+                raw = [line[i] if i < len(line) else None for i in positions]
             if all(_empty(v) for v in raw):
                 continue
             record: dict[str, Any] = {}
             cells: dict[str, str] = {}
             missing_key = False
-            for (index, col), value in zip(cols, raw, strict=True):
-                where = f"{name}!{column_letter(index)}{r}"
+            row_text = str(r)
+            for (prefix, col), value in zip(named, raw, strict=True):
+                where = prefix + row_text
                 cells[col.field] = where
                 if _empty(value):
                     if col.required:
@@ -582,9 +595,10 @@ class _Reader:
 
     def place(self, path: str, row_cell: str, cells: Mapping[str, str],
               nested: Iterable[str] = ()) -> None:
-        self.locations[path] = row_cell
-        for field_name, where in cells.items():
-            self.locations[f"{path}.{field_name}"] = where
+        locations = self.locations
+        locations[path] = row_cell
+        prefix = path + "."
+        locations.update({prefix + field_name: where for field_name, where in cells.items()})
         for sub in nested:
             head, _, _ = sub.partition(".")
             if head in cells:
@@ -991,8 +1005,12 @@ def _input_sheet_names(names: Iterable[str]) -> dict[str, Sheet]:
     return out
 
 
-def read_workbook(path: str | Path) -> WorkbookInput:
-    """An xlsx settlement workbook → ``WorkbookInput``; file-level trouble is a problem too."""
+def read_workbook(path: str | Path, *, sheets: dict[str, Rows] | None = None) -> WorkbookInput:
+    """An xlsx settlement workbook → ``WorkbookInput``; file-level trouble is a problem too.
+
+    ``sheets``, when given, receives the rows of every sheet read (by the workbook's own sheet
+    name), so a caller that needs them again (the banner's checksums) does not read the file
+    a second time."""
     from python_calamine import CalamineWorkbook
 
     file = Path(path)
@@ -1013,6 +1031,8 @@ def read_workbook(path: str | Path) -> WorkbookInput:
         inputs = _input_sheet_names(blocks.names)
         for name in inputs:
             blocks.load(name)
+        if sheets is not None:
+            sheets.update(blocks.cache)
     except Exception as exc:  # a damaged file must give a message, never a traceback
         return WorkbookInput({}, {}, [Problem(file.name, "Arbeidsboken kan ikke leses "
                                                          f"({type(exc).__name__}: {exc}). Er "

@@ -9,11 +9,14 @@ parts a writer changed, added or removed.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import shutil
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote
 
 from defusedxml import ElementTree as SafeET
@@ -216,12 +219,68 @@ def _clone_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     return new
 
 
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+
+
+def _copy_raw(zout: zipfile.ZipFile, src: BinaryIO, info: zipfile.ZipInfo,
+              zi: zipfile.ZipInfo) -> bool:
+    """Copy an unchanged member's compressed bytes as they are (no inflate and deflate again:
+    most of a save's time in a big workbook). False when the member is not a plain stored or
+    deflated one, or the source does not look as its directory says; the caller then copies
+    it the ordinary way."""
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED,
+                                                          zipfile.ZIP_DEFLATED):
+        return False
+    src.seek(info.header_offset)
+    header = src.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size:
+        return False
+    fields = _LOCAL_HEADER.unpack(header)
+    if fields[0] != b"PK\x03\x04":
+        return False
+    src.seek(info.header_offset + _LOCAL_HEADER.size + fields[9] + fields[10])
+    data = src.read(info.compress_size)
+    if len(data) != info.compress_size:
+        return False
+    zi.CRC = info.CRC
+    zi.compress_size = info.compress_size
+    zi.file_size = info.file_size
+    zi.flag_bits = info.flag_bits & 0x6  # the deflate level hint; sizes are in the header
+    # What ZipFile.open(..., "w") and its close do, in one step with the sizes known.
+    with zout._lock:  # type: ignore[attr-defined]
+        if zout._seekable:  # type: ignore[attr-defined]
+            zout.fp.seek(zout.start_dir)  # type: ignore[union-attr]
+        zi.header_offset = zout.fp.tell()  # type: ignore[union-attr]
+        zout._writecheck(zi)  # type: ignore[attr-defined]
+        zout._didModify = True  # type: ignore[attr-defined]
+        zout.fp.write(zi.FileHeader())  # type: ignore[union-attr]
+        zout.fp.write(data)  # type: ignore[union-attr]
+        zout.filelist.append(zi)
+        zout.NameToInfo[zi.filename] = zi
+        zout.start_dir = zout.fp.tell()  # type: ignore[union-attr]
+    return True
+
+
 def write_package(
     pkg: Package,
     out: Path,
     changed: dict[str, bytes],
     added: list[tuple[str, bytes]],
     removed: set[str],
+) -> None:
+    source = pkg.zf.filename
+    with contextlib.ExitStack() as stack:
+        raw = stack.enter_context(open(source, "rb")) if isinstance(source, str) else None
+        _write_members(pkg, out, changed, added, removed, raw)
+
+
+def _write_members(
+    pkg: Package,
+    out: Path,
+    changed: dict[str, bytes],
+    added: list[tuple[str, bytes]],
+    removed: set[str],
+    raw: BinaryIO | None,
 ) -> None:
     with zipfile.ZipFile(out, "w", allowZip64=True) as zout:
         for info in pkg.infos:
@@ -232,8 +291,9 @@ def write_package(
                 zi.file_size = 0
                 zout.writestr(zi, changed[info.filename])
                 continue
-            with pkg.zf.open(info) as src, zout.open(zi, "w") as dst:
-                shutil.copyfileobj(src, dst, 1024 * 1024)
+            if raw is None or not _copy_raw(zout, raw, info, zi):
+                with pkg.zf.open(info) as src, zout.open(zi, "w") as dst:
+                    shutil.copyfileobj(src, dst, 1024 * 1024)
         for name, data in added:
             zi = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
