@@ -77,28 +77,23 @@ def run(args: argparse.Namespace) -> int:
     if result is None:
         return fail(path, problems, as_json=args.as_json)
     if args.as_json:
-        write_bytes(result_json(result, indent=args.indent))
+        from engine.result_json import dumps, write
+
+        if args.indent:
+            write_bytes(dumps(result, indent=True))
+        else:
+            buffer = getattr(sys.stdout, "buffer", None)
+            if buffer is None:
+                write_bytes(dumps(result))
+            else:  # streamed: no 16 MB copy of a big result in memory
+                sys.stdout.flush()
+                write(result, buffer)
+                buffer.write(b"\n")
     else:
         from avregn.result_table import render
 
         print(render(settlement, result))
     return 0
-
-
-def result_json(result: Any, *, indent: bool) -> bytes:
-    try:
-        from engine.result_json import dumps  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:  # TODO(integrator): remove once engine.result_json (speed) is merged
-        import json
-
-        from engine.contract import result_to_json
-
-        data = result_to_json(result)
-        text = (json.dumps(data, ensure_ascii=False, indent=2) if indent
-                else json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-        return text.encode("utf-8")
-    encoded: bytes = dumps(result, indent=indent)
-    return encoded
 
 
 def write_bytes(data: bytes) -> None:
