@@ -6,28 +6,35 @@ the fast subset stays quick (issue 9)."""
 
 from __future__ import annotations
 
-import functools
+import copy
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from avregn.demo import demo_data
 from avregn.workbook.new_book import write_new_workbook
 
+_BUILT: dict[tuple[str, str, Callable[[Path], object] | None], bytes] = {}
 
-@functools.cache
-def _built(name: str, finish: Callable[[Path], object] | None) -> bytes:
-    with tempfile.TemporaryDirectory(prefix="avregn-demo-") as folder:
-        path = Path(folder) / name
-        write_new_workbook(demo_data(), path, backup=False)
-        if finish is not None:
-            finish(path)
-        return path.read_bytes()
+
+def workbook(path: Path, data: Mapping[str, Any],
+             finish: Callable[[Path], object] | None = None) -> Path:
+    """``data`` written at ``path`` as ``write_new_workbook`` writes it, then changed by
+    ``finish(path)`` (a module-level function); the bytes are kept per (name, data, finish)."""
+    key = (path.name, repr(data), finish)
+    if key not in _BUILT:
+        with tempfile.TemporaryDirectory(prefix="avregn-book-") as folder:
+            scratch = Path(folder) / path.name
+            write_new_workbook(copy.deepcopy(dict(data)), scratch, backup=False)
+            if finish is not None:
+                finish(scratch)
+            _BUILT[key] = scratch.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_BUILT[key])
+    return path
 
 
 def demo_workbook(path: Path, finish: Callable[[Path], object] | None = None) -> Path:
-    """The demo workbook at ``path`` as ``write_new_workbook`` writes it, then changed by
-    ``finish(path)`` (a module-level function: the result is kept per function)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_built(path.name, finish))
-    return path
+    """The demo workbook at ``path`` (see ``workbook``)."""
+    return workbook(path, demo_data(), finish)
