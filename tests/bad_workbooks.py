@@ -9,6 +9,7 @@ piece of the message) and whether those are all of them; ``tests/test_reader.py`
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -136,9 +137,15 @@ SMALL: dict[str, Any] = {
 }
 
 
+@functools.cache
+def _template() -> bytes:
+    """The template built once per run (deterministic bytes; issue 9: the suite's speed)."""
+    return template.template_bytes()
+
+
 def fill(settlement: dict[str, Any]) -> Workbook:
     """The template (openpyxl) with a contract dict written in, as a user would type it."""
-    wb = openpyxl.load_workbook(io.BytesIO(template.template_bytes()))
+    wb = openpyxl.load_workbook(io.BytesIO(_template()))
     template.fill_settings(wb[layout.AVREGNING.name], settlement["settlement"])
     template.fill_table(wb[layout.TIL_FORDELING.name], layout.COST_LINES, settlement["cost_lines"])
     objects = settlement["contract_objects"]

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import budget
 import pytest
+from hypothesis import settings
 from reference import exact, project, reference
 
 from engine.calculation import try_calculate
@@ -15,6 +17,19 @@ from engine.contract import load_json, parse_settlement, result_to_json
 from engine.problems import Problem
 
 DATA_DIR = Path(__file__).parent / "data"
+
+
+# The fast subset's profile for properties that do not name their number of examples (their
+# full run keeps hypothesis' default of 100).
+settings.register_profile("fast", max_examples=20)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``-m "not slow"`` is the edit-test loop: properties try fewer examples there
+    (``tests/budget.py``); the full run keeps every property's full number."""
+    if "not slow" in (config.getoption("markexpr", "") or ""):
+        budget.FAST = True
+        settings.load_profile("fast")
 
 
 def _run(data: dict[str, Any]) -> tuple[dict[str, Any] | None, list[Problem]]:

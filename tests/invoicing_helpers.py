@@ -8,6 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from demo_books import workbook
+
 from avregn.actions import beregn, change_status
 from avregn.book import FileBook
 from avregn.demo import demo_data
@@ -29,12 +31,23 @@ def settlement(**changes: Any) -> dict[str, Any]:
 
 
 def ready_book(path: Path, data: dict[str, Any] | None = None, *, ready: bool = True) -> Path:
-    """A calculated workbook at ``path``, marked Fakturaklar unless ``ready`` is False."""
-    write_new_workbook(data or settlement(), path, backup=False)
+    """A calculated workbook at ``path``, marked Fakturaklar unless ``ready`` is False (the
+    demo's is made once per run and copied)."""
+    if data is None:
+        return workbook(path, settlement(), _make_ready if ready else _calculate)
+    write_new_workbook(data, path, backup=False)
+    return _make_ready(path) if ready else _calculate(path)
+
+
+def _calculate(path: Path) -> Path:
     assert beregn(FileBook(path), now=NOW).ok
-    if ready:
-        outcome = change_status(FileBook(path), Action.INVOICE_READY, now=NOW)
-        assert outcome.ok, outcome.lines()
+    return path
+
+
+def _make_ready(path: Path) -> Path:
+    _calculate(path)
+    outcome = change_status(FileBook(path), Action.INVOICE_READY, now=NOW)
+    assert outcome.ok, outcome.lines()
     return path
 
 

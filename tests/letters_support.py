@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from demo_books import workbook
 
 from avregn.actions import beregn
 from avregn.book import FileBook
 from avregn.demo import demo_data
-from avregn.workbook.new_book import write_new_workbook
 from avregn.workbook.reader import WorkbookInput
 
 CALCULATED_AT = datetime(2025, 2, 3, 10, 15)
@@ -125,11 +125,13 @@ def crossing() -> dict[str, Any]:
 
 def calculated_book(tmp_path: Path, data: dict[str, Any], name: str = "avregning.xlsx"
                     ) -> InjectedBook:
-    path = tmp_path / name
-    write_new_workbook(data, path, backup=False)
+    path = workbook(tmp_path / name, data, _calculate)  # made once per run, copied
+    return InjectedBook(path, data)
+
+
+def _calculate(path: Path) -> None:
     outcome = beregn(FileBook(path), now=CALCULATED_AT)
     assert outcome.ok, outcome.lines()
-    return InjectedBook(path, data)
 
 
 def pdf_text(path: Path, *, layout: bool = True) -> str:

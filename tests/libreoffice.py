@@ -51,3 +51,22 @@ def convert(book: Path, outdir: Path, target: str, *, recalc: bool = False) -> P
     converted = outdir / f"{book.stem}.{target.split(':')[0]}"
     assert converted.exists(), run.stdout + run.stderr  # exit code alone proves nothing
     return converted
+
+
+def convert_all(books: list[Path], outdir: Path, target: str, *, recalc: bool = False) -> Path:
+    """``convert`` for many books in one LibreOffice run (one start-up instead of one per
+    book); returns ``outdir``. Each book's output is checked by the caller, by name."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    profile = outdir.parent / f"{outdir.name}-profile"
+    if recalc:
+        user = profile / "user"
+        user.mkdir(parents=True, exist_ok=True)
+        (user / "registrymodifications.xcu").write_text(_RECALC_PROFILE, encoding="utf-8")
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+         "--convert-to", target, "--outdir", str(outdir), *map(str, books)],
+        capture_output=True, text=True, timeout=300,
+    )
+    return outdir

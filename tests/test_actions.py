@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from demo_books import demo_workbook
 from python_calamine import CalamineWorkbook
 
 from avregn import actions
@@ -40,9 +41,7 @@ def sheet_rows(path: Path, name: str) -> list[list[object]]:
 
 @pytest.fixture
 def demo_book(tmp_path: Path) -> Path:
-    path = tmp_path / "avregning.xlsx"
-    write_new_workbook(demo_data(), path, backup=False)
-    return path
+    return demo_workbook(tmp_path / "avregning.xlsx")
 
 
 def test_beregn_writes_the_engines_figures(demo_book: Path) -> None:

@@ -67,24 +67,51 @@ def cells(rows: list[list[Any]]) -> dict[tuple[int, int], Any]:
             if excel_like(v) is not None}
 
 
+def _file_contents(path: Path) -> tuple[dict[str, list[list[Any]]], list[tuple[str, str, str]]]:
+    """Every sheet's values as Excel types them, and the file's Excel tables (sheet, name,
+    ref)."""
+    sheets = {name: [[excel_like(v) for v in row] for row in rows]
+              for name, rows in calamine_rows(path).items()}
+    workbook = openpyxl.load_workbook(path)
+    tables = [(ws.title, table.displayName, table.ref)
+              for ws in workbook.worksheets for table in ws.tables.values()]
+    return sheets, tables
+
+
+def _fake(contents: tuple[dict[str, list[list[Any]]], list[tuple[str, str, str]]], name: str,
+          **kwargs: Any) -> fx.Book:
+    sheets, tables = contents
+    book = fx.book_from_rows({n: [list(row) for row in rows] for n, rows in sheets.items()},
+                             name=name, **kwargs)
+    for sheet, table, ref in tables:
+        book.sheets[sheet].add_table(table, ref)
+    return book
+
+
 def fake_from_file(path: Path, **kwargs: Any) -> fx.Book:
     """Excel holding what the file holds: every sheet's values, as Excel types them, and the
     Excel tables where the file has them."""
-    sheets = {name: [[excel_like(v) for v in row] for row in rows]
-              for name, rows in calamine_rows(path).items()}
-    book = fx.book_from_rows(sheets, name=path.name, **kwargs)
-    workbook = openpyxl.load_workbook(path)
-    for ws in workbook.worksheets:
-        for table in ws.tables.values():
-            book.sheets[ws.title].add_table(table.displayName, table.ref)
-    return book
+    return _fake(_file_contents(path), path.name, **kwargs)
+
+
+# The demo workbook as written by write_new_workbook, and what Excel would hold of it: built
+# once per run and copied into each test's folder (issue 9: the suite's speed).
+_DEMO_BOOK: dict[str, Any] = {}
 
 
 def make_book(tmp_path: Path, data: dict[str, Any] | None = None,
               name: str = "avregning.xlsx") -> tuple[Path, fx.Book]:
     path = tmp_path / name
-    write_new_workbook(data or demo_data(), path, backup=False)
-    return path, fake_from_file(path, fullname=str(path))
+    if data is not None:
+        write_new_workbook(data, path, backup=False)
+        return path, fake_from_file(path, fullname=str(path))
+    if not _DEMO_BOOK:
+        write_new_workbook(demo_data(), path, backup=False)
+        _DEMO_BOOK.update(data=path.read_bytes(), contents=_file_contents(path))
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(_DEMO_BOOK["data"])
+    return path, _fake(_DEMO_BOOK["contents"], path.name, fullname=str(path))
 
 
 def file_formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = {
     "xlwings",
@@ -42,6 +44,7 @@ def test_engine_source_imports_no_io_library() -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+@pytest.mark.slow
 def test_importing_the_engine_loads_no_io_library() -> None:
     """Also catches indirect imports: run a fresh interpreter and look at sys.modules."""
     code = (

@@ -779,6 +779,7 @@ def test_open_workbook_is_not_touched(book: Path, lock: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.libreoffice
 def test_libreoffice_reads_the_edited_sheet(book: Path, tmp_path: Path) -> None:
     hyperlink = '=HYPERLINK("http://example.invalid","klikk")'
@@ -1054,6 +1055,7 @@ def test_a_table_does_not_grow_into_what_lies_below_it(
         assert tables["Andre"].ref == "C5:D6"
 
 
+@pytest.mark.slow
 @pytest.mark.libreoffice
 def test_libreoffice_sees_the_grown_table(demo_book: Path, tmp_path: Path) -> None:
     # Our own fresh workbook (never a user's) may go through openpyxl to get test formulas.

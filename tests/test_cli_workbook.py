@@ -42,6 +42,7 @@ def book(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_demo_then_the_whole_workflow(avregn: Any, tmp_path: Path) -> None:
     done = avregn("demo", tmp_path / "demo")
     assert done.code == 0, done.err

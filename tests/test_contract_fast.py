@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import exact
@@ -21,7 +22,7 @@ from engine.contract_fast import NotANumber, read_records
 from engine.contract_in import parse_settlement
 from engine.contract_models import parse_settlement_with_models
 
-CHECKS = settings(max_examples=50, deadline=None,
+CHECKS = settings(max_examples=examples(50), deadline=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 ODD_VALUES: list[Any] = [

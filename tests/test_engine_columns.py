@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import exact, project, reference
@@ -39,7 +40,7 @@ from engine.result import Result
 from engine.result_json import _head, _summary, dumps, money_slots
 from engine.rounding import INT64_SAFE, rows_fit_int64, split_largest_remainder, split_rows
 
-FAST = settings(max_examples=30, deadline=None,
+FAST = settings(max_examples=examples(30), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -276,14 +277,14 @@ def test_fast_records_are_the_records_their_constructors_make(data: dict[str, An
 
 # --- small pieces that must agree with their originals -------------------------------------
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(alphabet="0123456789", min_size=9, max_size=9)
        | st.text(min_size=0, max_size=10))
 def test_orgnr_check_agrees_with_stdnum(text: str) -> None:
     assert is_valid_orgnr(text) == orgnr.is_valid(text)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(st.characters(exclude_categories=("Cs",))))
 def test_orjson_writes_text_as_the_standard_library_does(text: str) -> None:
     import orjson

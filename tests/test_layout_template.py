@@ -356,6 +356,7 @@ def test_fill_helpers_keep_text_as_text(tmp_path: Path) -> None:
     assert ws.tables["Kontraktsobjekter"].ref == "A3:S6"
 
 
+@pytest.mark.slow
 @pytest.mark.libreoffice
 def test_libreoffice_opens_the_template(tmp_path: Path, built: bytes) -> None:
     source = tmp_path / "in" / "avregning.xlsx"

@@ -496,6 +496,7 @@ def test_transplant_saved_in_place(rich, scratch: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.libreoffice
 def test_libreoffice_opens_the_result(transplanted, tmp_path: Path) -> None:
     _, out, _ = transplanted

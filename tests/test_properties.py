@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import exact, period_end, project, reference
@@ -27,13 +28,13 @@ ACCOUNTS = ["6300", "6310", "6320", "6390", "6400", "6500", "7000", "7010", "800
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 
 PROPERTY_SETTINGS = settings(
-    max_examples=150,
+    max_examples=examples(150, 25),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 # The fingerprint properties only hash: fewer examples keep the suite quick (issue 9) while the
-# engine-vs-reference properties keep their 150.
-HASH_SETTINGS = settings(PROPERTY_SETTINGS, max_examples=40)
+# engine-vs-reference properties keep their 150 in the full run.
+HASH_SETTINGS = settings(PROPERTY_SETTINGS, max_examples=examples(40, 8))
 
 
 def dec(low: str, high: str, places: int) -> st.SearchStrategy[Decimal]:

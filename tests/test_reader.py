@@ -390,6 +390,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_reads_500_objects_200_accounts_3000_adjustments_fast(big: Path) -> None:
     timings = []
     for _ in range(3):
@@ -405,6 +406,7 @@ def test_reads_500_objects_200_accounts_3000_adjustments_fast(big: Path) -> None
     assert min(timings) < 1.0
 
 
+@pytest.mark.slow
 def test_read_blocks_needs_no_excel_library() -> None:
     """read_blocks runs with openpyxl and calamine unimportable: the add-in hands it xlwings'
     values, and the file reader imports calamine only inside read_workbook."""

@@ -8,6 +8,7 @@ import os
 from datetime import date, datetime
 from typing import Any
 
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -54,7 +55,7 @@ def _grid(sheet: layout.Sheet, draw: Any) -> list[list[Any]]:
     return rows
 
 
-EXAMPLES = int(os.environ.get("AVREGN_FUZZ_EXAMPLES", "200"))  # more for a long hunt
+EXAMPLES = int(os.environ.get("AVREGN_FUZZ_EXAMPLES", examples(200, 30)))  # more for a long hunt
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -17,7 +17,7 @@ from avregn.demo import demo_data
 from avregn.workbook import layout
 from avregn.workbook.new_book import write_new_workbook
 
-pytestmark = pytest.mark.libreoffice
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
 
 def _libreoffice_csv(book: Path, out: Path) -> dict[str, list[list[str]]]:

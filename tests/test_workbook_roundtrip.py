@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from test_properties import settlements
 
@@ -18,7 +19,7 @@ from engine.contract import input_to_json, load_json, parse_settlement
 from engine.fingerprint import canonical_json
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25, 5), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(settlements())
 def test_json_and_workbook_give_the_same_settlement(data: dict[str, Any]) -> None:
     expected, problems = parse_settlement(load_json(json.dumps(data, default=str)))
