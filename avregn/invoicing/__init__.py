@@ -82,8 +82,8 @@ def workbook_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[Proble
 class WithInvoicing:
     """A book port whose settlement gets ``invoicing`` codes where the workbook has none.
 
-    For the demo (and tests) while the workbook layout has no *Avregning* fields for the codes
-    yet: a code the workbook holds always wins."""
+    For tests and for workbooks whose *Avregning* codes are still empty (the demo's own codes
+    are in its workbook since layout version 2): a code the workbook holds always wins."""
 
     def __init__(self, book: BookPort, invoicing: Mapping[str, str]):
         self._book = book
@@ -467,6 +467,6 @@ def demo_invoice_basis(workbook: Path, folder: Path, *, now: datetime, fmt: str 
         if not done.ok:
             return done
     return export_invoice_basis([WithInvoicing(FileBook(workbook, backup=False),
-                                               DEMO_INVOICING)],
+                                               DEMO_INVOICING)],  # the workbook's codes win
                                 fmt=fmt, register=url, out_dir=folder / "fakturagrunnlag",
                                 now=now)
