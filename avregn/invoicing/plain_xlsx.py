@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from avregn.xlsx.cells import column_letter
+
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = date(1899, 12, 30)
 
@@ -65,14 +67,6 @@ _STYLES = (
     '</cellStyles></styleSheet>')
 
 
-def _column(index: int) -> str:
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 _NEEDS_CLEANING = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff&<>]")
 
 
@@ -110,7 +104,7 @@ def write_rows(path: Path, sheet: str, header: Sequence[str], rows: Iterable[Seq
                widths: Sequence[float] = ()) -> None:
     """Write ``header`` (bold, frozen) and ``rows`` into a one-sheet workbook at ``path``.
     Text is written as given (the caller protects it against formula injection)."""
-    letters = [_column(k + 1) for k in range(len(header))]
+    letters = [column_letter(k + 1) for k in range(len(header))]
     parts = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
              '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
