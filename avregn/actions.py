@@ -201,11 +201,7 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
     """
     now = now.replace(microsecond=0)  # what a cell shows; both ports store the same
     progress("Leser arbeidsboken")
-    from avregn.register.marks import sync_export_marks
-
-    # The export ledger is the authority on what is invoiced (issue 13): its marks are written
-    # into the workbook first; one it could not write still freezes the settlement.
-    unmarked = sync_export_marks(book)
+    unmarked = _ledger_marks(book)
     if unmarked:
         return _failed(f"{book.name}: ikke beregnet — registeret sier at objekter er "
                        "fakturert, og avregningen er frosset.", unmarked)
@@ -246,11 +242,24 @@ def beregn(book: BookPort, *, now: datetime, progress: Progress = _silent) -> Ou
     return Outcome(True, message, (), tuple(warnings), settlement, result, transition.status)
 
 
+def _ledger_marks(book: BookPort) -> list[Problem]:
+    """The export ledger is the authority on what is invoiced (issue 13): every command that
+    changes a workbook first writes the ledger's marks into it; the objects it could not mark
+    are returned (they stay frozen, so the command must not go on)."""
+    from avregn.register.marks import sync_export_marks
+
+    return sync_export_marks(book)
+
+
 @_saving
 def change_status(book: BookPort, action: Action, *, now: datetime) -> Outcome:
     """Lock, invoice-ready, not to invoice (spec §7); "calculate" is ``beregn``."""
     if action is Action.CALCULATE:
         return beregn(book, now=now)
+    unmarked = _ledger_marks(book)
+    if unmarked:
+        return _failed(f"{book.name}: status er ikke endret — registeret sier at objekter er "
+                       "fakturert, men arbeidsboken kunne ikke merkes.", unmarked)
     loaded = load(book)
     if loaded.settlement is None:
         return _failed(f"{book.name}: inndata har feil; status er ikke endret.", loaded.problems)
@@ -300,6 +309,10 @@ def set_do_not_invoice(book: BookPort, object_id: str, value: bool | None = None
     *Beregning*/*Status* are rewritten with the object's new invoice status at once. An exported
     object is frozen.
     """
+    unmarked = _ledger_marks(book)
+    if unmarked:
+        return _failed(f"{book.name}: ikke endret — registeret sier at objekter er fakturert, "
+                       "men arbeidsboken kunne ikke merkes.", unmarked)
     loaded = load(book)
     found = loaded.input
     objects = found.data.get("contract_objects") or []

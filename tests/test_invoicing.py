@@ -113,6 +113,28 @@ def test_a_restored_backup_is_refused(tmp_path: Path, db: str) -> None:
     assert "FG-000001" in _exported_marks(wb).values()
 
 
+def test_every_changing_command_marks_from_the_ledger_first(tmp_path: Path, db: str,
+                                                            monkeypatch) -> None:
+    # The ledger is the authority (issue 13): a workbook restored from before the export is
+    # marked again by the next command that changes it, and its exported objects stay frozen.
+    from avregn.actions import change_status, set_do_not_invoice
+    from engine.statuses import Action
+
+    monkeypatch.setenv("AVREGN_DB", db)
+    wb = ready_book(tmp_path / "a.xlsx")
+    assert _export([wb], db, tmp_path).ok
+    exported = next(k for k, v in _exported_marks(wb).items() if v)
+    backup = tmp_path / "a.forrige.xlsx"
+    shutil.copy(backup, wb)
+    assert not any(_exported_marks(wb).values())
+    toggled = set_do_not_invoice(FileBook(wb), exported)
+    assert not toggled.ok  # marked from the ledger first, so the object is frozen
+    assert _exported_marks(wb)[exported] == "FG-000001"
+    shutil.copy(backup, wb)
+    change_status(FileBook(wb), Action.DO_NOT_INVOICE, now=NOW)
+    assert _exported_marks(wb)[exported] == "FG-000001"
+
+
 def test_reexport_writes_a_reversal_and_a_new_line(tmp_path: Path, db: str) -> None:
     wb = ready_book(tmp_path / "a.xlsx")
     assert _export([wb], db, tmp_path).ok
