@@ -32,6 +32,7 @@ and the split gives 9 090,91 / 4 545,46 / 4 545,46 / 4 545,45 / 4 545,45 / 22 72
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -170,14 +171,14 @@ def _calculate(settlement: SettlementInput, calculated_at: datetime | None) -> R
         denominator=s.denominator, denominator_label=s.denominator_label,
         weighted_numerator_sum=Fraction(sum(weights.weighted), weights.unit_scale),
         vacant=Fraction(weights.vacant_units, weights.unit_scale),
-        fingerprint=fingerprint(settlement), warnings=tuple(warnings),
+        warnings=tuple(warnings),
         status=Status.BEREGNET, calculated_at=calculated_at,
         accounts=accounts, objects=tuple(o for o, _ in objects),
         allocations=AllocationTable(
             tuple(p.obj.id for p in participants),
             tuple(line.account for line in settlement.cost_lines),
             distribution.distributed, distribution.tenant_share, distribution.adjusted),
-        summary=summary,
+        summary=summary, fingerprint_of=functools.partial(fingerprint, settlement),
     )
 
 

@@ -20,12 +20,16 @@ lookup) returns an ``Allocation`` with ``.object_id, .account, .factor, .partici
 ``.distributed_ore, .tenant_share_ore`` (``int``); iterating ``Result.allocations`` (or
 indexing it) yields them in the contract's order, objects in input order and accounts inside,
 each made when asked for. Code that wants every figure fast (the result JSON) reads the columns.
+
+``Result.fingerprint`` is computed on first use and kept: hashing the canonical input was a
+quarter of a small settlement's calculation, and a batch that only wants figures never needs it.
+Two results are equal when their figures and their fingerprints are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -406,7 +410,7 @@ class Summary:
     owner: OwnerSummary
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Result:
     period_start: date
     period_end: date
@@ -415,7 +419,6 @@ class Result:
     denominator_label: str
     weighted_numerator_sum: Fraction
     vacant: Fraction
-    fingerprint: str
     warnings: tuple[Problem, ...]
     status: Status
     calculated_at: datetime | None
@@ -423,6 +426,28 @@ class Result:
     objects: tuple[ObjectResult, ...]
     allocations: AllocationTable  # objects in input order, accounts inside
     summary: Summary
+    # The input fingerprint's maker (``engine.fingerprint.fingerprint`` of the input), called
+    # once, on first use of ``fingerprint``.
+    fingerprint_of: Callable[[], str] = field(repr=False)
+    _fingerprint: str | None = field(default=None, repr=False, init=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """The input fingerprint (settlement-file.md), computed on first use."""
+        value = self._fingerprint
+        if value is None:
+            value = self.fingerprint_of()
+            object.__setattr__(self, "_fingerprint", value)
+        return value
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Result:
+            return NotImplemented
+        assert isinstance(other, Result)
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in _FIGURES) \
+            and self.fingerprint == other.fingerprint
+
+    __hash__ = None  # type: ignore[assignment]  # equal results need not be one object
 
     def object(self, object_id: str) -> ObjectResult:
         """The result of one object (``KeyError`` when it does not take part)."""
@@ -431,3 +456,6 @@ class Result:
     def allocation(self, object_id: str, account: str) -> Allocation:
         """One object's allocation on one account: a dictionary lookup."""
         return self.allocations.get(object_id, account)
+
+
+_FIGURES = tuple(f for f in fields(Result) if f.name not in ("fingerprint_of", "_fingerprint"))

@@ -322,3 +322,25 @@ def _plain_canonical(value: Any) -> Any:
         return {f.name: _plain_canonical(getattr(value, f.name))
                 for f in dataclasses.fields(value) if f.name not in OUTSIDE_FINGERPRINT}
     return value
+
+
+def test_the_fingerprint_is_made_once_on_first_use_and_counts_in_equality() -> None:
+    from avregn.demo import demo_data
+    from engine.fingerprint import fingerprint
+
+    settlement, problems = parse_settlement(demo_data())
+    assert settlement is not None, problems
+    made: list[int] = []
+
+    def counted() -> str:
+        made.append(1)
+        return fingerprint(settlement)
+
+    result = dataclasses.replace(calculate(settlement), fingerprint_of=counted)
+    assert made == []  # the figures alone never hash the input
+    assert result.fingerprint == fingerprint(settlement) == result.fingerprint
+    assert made == [1]
+    same = calculate(settlement)
+    assert same == result  # a result made again is equal: figures and fingerprint
+    other = dataclasses.replace(same, fingerprint_of=lambda: "0" * 64)
+    assert other != result  # same figures, another input: not equal
