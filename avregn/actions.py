@@ -19,6 +19,7 @@ from typing import ParamSpec
 
 from avregn.book import BookPort
 from avregn.formatting import nok
+from avregn.gc_pause import collector_paused
 from avregn.workbook import layout
 from avregn.workbook.input_control import measure_inputs, watched_sheets
 from avregn.workbook.reader import WorkbookInput
@@ -101,13 +102,15 @@ P = ParamSpec("P")
 def _saving(action: Callable[P, Outcome]) -> Callable[P, Outcome]:
     """A file that cannot be written (open in Excel, busy, changed meanwhile, a full disk) is an
     outcome with its message, like any other problem — never an exception out of an action.
-    The book's lock is released when the action ends, whatever the outcome."""
+    The book's lock is released when the action ends, whatever the outcome. The cyclic garbage
+    collector rests meanwhile (``avregn.gc_pause``: workbooks scale linearly)."""
 
     @functools.wraps(action)
     def run(*args: P.args, **kwargs: P.kwargs) -> Outcome:
         book = args[0] if args else kwargs.get("book")
         try:
-            with book if isinstance(book, AbstractContextManager) else nullcontext():
+            with book if isinstance(book, AbstractContextManager) else nullcontext(), \
+                    collector_paused():
                 return action(*args, **kwargs)
         except ProblemsError as exc:
             return _failed("Ingenting er lagret.", exc.problems)

