@@ -92,9 +92,15 @@ def engine_figures(repeat: int) -> None:
         for settlement in portfolio:  # each result is dropped, as a batch job would
             calculate(settlement)
 
+    def run_portfolio_fingerprinted() -> None:
+        for settlement in portfolio:  # as a job that stores results reads each fingerprint
+            calculate(settlement).fingerprint  # noqa: B018
+
     best, cpu = _best_both(run_portfolio, max(1, repeat // 2))
     print(f"2. portfolio 1000 x 40 x 60: {best:.2f} s (CPU {cpu:.2f} s) "
           f"(target < 2 s: {'OK' if best < 2 else 'OVER'})")
+    best, cpu = _best_both(run_portfolio_fingerprinted, max(1, repeat // 2))
+    print(f"   the same, each result's fingerprint read too: {best:.2f} s (CPU {cpu:.2f} s)")
 
 
 def process_figures(work: Path, repeat: int) -> None:

@@ -53,6 +53,16 @@ TENANTS = [
 ]
 
 
+def load_with_vba(path: Path) -> openpyxl.Workbook:
+    """openpyxl's view of a macro workbook, for reading only. openpyxl keeps the VBA parts in
+    an in-memory zip opened for appending that it never closes; closed here, so that it is not
+    left to the garbage collector to finish (which then fails on its closed buffer)."""
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    if wb.vba_archive is not None:
+        wb.vba_archive.close()
+    return wb
+
+
 def xlwings_template(name: str) -> Path | None:
     """An Excel-made file shipped with xlwings (real Excel XML and VBA), if installed."""
     try:

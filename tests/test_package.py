@@ -20,6 +20,7 @@ from fixtures_package import (
     build_engine_scratch,
     build_prefixed_target,
     build_rich_target,
+    load_with_vba,
     member_order,
     read_parts,
     to_shared_strings,
@@ -145,7 +146,7 @@ def test_replaced_sheet_keeps_identity_and_vba_code_name(transplanted) -> None:
 
 def test_openpyxl_reads_values_styles_and_text(transplanted) -> None:
     _, out, _ = transplanted
-    wb = openpyxl.load_workbook(out, keep_vba=True)
+    wb = load_with_vba(out)
     assert wb.sheetnames == ["Avregning", "Lister", "Beregning", "Notater", "Diagram", "Status"]
     assert wb.active.title == "Avregning"
     ws = wb["Beregning"]
@@ -241,7 +242,7 @@ def test_insert_at_front_moves_sheet_indexes(tmp_path: Path, scratch: Path) -> N
     result = transplant_sheets(rich.path, scratch, ENGINE, out, position=0)
     assert result.added == ENGINE
     assert "xl/calcChain.xml" in read_parts(out)  # no formulas replaced: calcChain stays
-    wb = openpyxl.load_workbook(out, keep_vba=True)
+    wb = load_with_vba(out)
     assert wb.sheetnames[:3] == ["Beregning", "Status", "Avregning"]
     assert wb.active.title == "Avregning"  # activeTab moved with it
     assert wb["Avregning"].print_area == "'Avregning'!$A$1:$D$10"  # localSheetId moved
@@ -316,7 +317,7 @@ def test_excel_made_workbook(template: str, tmp_path: Path, scratch: Path) -> No
     assert b"knownFonts" not in after["xl/styles.xml"]  # we added fonts Excel has not vetted
     assert after["xl/sharedStrings.xml"] == before["xl/sharedStrings.xml"]
     assert_package_consistent(out)
-    wb = openpyxl.load_workbook(out, keep_vba=True)
+    wb = load_with_vba(out)
     assert wb.sheetnames[-2:] == ENGINE
     assert wb["Beregning"]["B4"].number_format == "#,##0.00"
     rows = engine_values(out)
@@ -485,7 +486,7 @@ def test_transplant_saved_in_place(rich, scratch: Path) -> None:
                 rich.path)
     assert results[0].added == ["Status"]
     assert backup_path(rich.path).read_bytes() == original
-    assert openpyxl.load_workbook(rich.path, keep_vba=True).sheetnames[-1] == "Status"
+    assert load_with_vba(rich.path).sheetnames[-1] == "Status"
     missing = rich.path.with_name("finnes-ikke.xlsm")
     with pytest.raises(WorkbookError):
         save_atomic(lambda tmp: transplant_sheets(missing, scratch, ENGINE, tmp), missing)

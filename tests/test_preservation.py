@@ -18,6 +18,7 @@ from fixtures_package import (
     _add_rel,
     _drawing_xml,
     _insert_drawing,
+    load_with_vba,
     read_parts,
     tiny_png,
     write_parts,
@@ -138,6 +139,6 @@ def test_beregn_keeps_everything_the_user_made(tmp_path: Path) -> None:
     first = layout.CALCULATION.first_data_row - 1
     assert beregning[first][layout.CALCULATION.index("id") - 1] == "1001-1"
     # And openpyxl (another independent reader) still opens it with the user's names.
-    loaded = openpyxl.load_workbook(book, keep_vba=True)
+    loaded = load_with_vba(book)
     assert "MinKontroll" in loaded.defined_names
     assert loaded["Notater"]["A1"].comment is not None
