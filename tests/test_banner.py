@@ -14,7 +14,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from libreoffice import CSV_ALL_SHEETS, convert, convert_all
+from libreoffice import CSV_ALL_SHEETS, convert_all
 
 from avregn.actions import beregn
 from avregn.book import FileBook
@@ -35,13 +35,6 @@ def calculated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     outcome = beregn(FileBook(path), now=datetime(2025, 2, 3, 10, 30))
     assert outcome.ok, outcome.lines()
     return path
-
-
-def banners(book: Path, work: Path) -> dict[str, str]:
-    """The banner's text on Beregning and Status after LibreOffice recalculated the book."""
-    out = work / "csv"
-    convert(book, out, CSV_ALL_SHEETS, recalc=True)
-    return read_banners(out, book.stem)
 
 
 def read_banners(out: Path, stem: str) -> dict[str, str]:
@@ -71,8 +64,8 @@ RED = {layout.BEREGNING.name: layout.BANNER_TEXT, layout.STATUS.name: layout.BAN
 QUIET = {layout.BEREGNING.name: "", layout.STATUS.name: ""}
 
 
-def test_quiet_right_after_beregn(calculated: Path, tmp_path: Path) -> None:
-    assert banners(calculated, tmp_path) == QUIET
+def test_quiet_right_after_beregn(recalculated: Path) -> None:
+    assert read_banners(recalculated, "unchanged") == QUIET
 
 
 def test_cached_value_is_quiet_without_recalculation(calculated: Path) -> None:
@@ -127,11 +120,21 @@ CHANGES = {
 
 @pytest.fixture(scope="module")
 def recalculated(calculated: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every changed book of CHANGES, recalculated by LibreOffice in one run (one start-up
-    instead of eleven); the CSVs are named ``change{k}-{sheet}.csv`` by sorted kind."""
+    """The calculated book as it is (``unchanged``), every changed book of CHANGES
+    (``change{k}`` by sorted kind) and the book with every change OUTSIDE the fingerprint
+    (``outside``), recalculated by LibreOffice in one run (one start-up instead of thirteen);
+    the CSVs are named ``{stem}-{sheet}.csv``."""
     work = tmp_path_factory.mktemp("banner-changes")
-    books = [edited(calculated, work / f"change{k}.xlsx", CHANGES[kind])
-             for k, kind in enumerate(sorted(CHANGES))]
+    unchanged = work / "unchanged.xlsx"
+    unchanged.write_bytes(calculated.read_bytes())
+
+    def outside(wb: Any) -> None:
+        for change in OUTSIDE.values():
+            change(wb)
+
+    books = [unchanged, edited(calculated, work / "outside.xlsx", outside)]
+    books += [edited(calculated, work / f"change{k}.xlsx", CHANGES[kind])
+              for k, kind in enumerate(sorted(CHANGES))]
     return convert_all(books, work / "csv", CSV_ALL_SHEETS, recalc=True)
 
 
@@ -148,11 +151,8 @@ OUTSIDE = {
 }
 
 
-def test_quiet_after_changes_outside_the_fingerprint(calculated: Path, tmp_path: Path) -> None:
-    def edit(wb: Any) -> None:
-        for change in OUTSIDE.values():
-            change(wb)
-    assert banners(edited(calculated, tmp_path / "changed.xlsx", edit), tmp_path) == QUIET
+def test_quiet_after_changes_outside_the_fingerprint(recalculated: Path) -> None:
+    assert read_banners(recalculated, "outside") == QUIET
 
 
 def test_watched_columns_come_from_the_layout() -> None:
