@@ -188,22 +188,10 @@ def measure(watched: Watched, rows: Rows, sheet_name: str) -> Measure:
         # The common kinds first, by exact type (this runs for every cell of 31 columns).
         if kind is float or kind is int:
             number = float(value)
-        elif value is None or kind is bool:
+        elif value is None or isinstance(value, bool):
             continue
-        elif kind is str:
+        elif kind is str or isinstance(value, str):
             if value == "":  # calamine's empty cell
-                continue
-            text_count += 1
-            if r <= bound:
-                n, digits = _text_measure(value)
-                text_length += n
-                text_weighted += n * r
-                text_digits += r * digits
-            continue
-        elif isinstance(value, bool):
-            continue
-        elif isinstance(value, str):
-            if value == "":
                 continue
             text_count += 1
             if r <= bound:
