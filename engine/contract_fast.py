@@ -57,14 +57,21 @@ class NotANumber(str):
 
 # --- fields (the same rules as the models' validators) -----------------------------------------
 
-def to_money(value: Any) -> Decimal:
+def _number_text_read(value: Any) -> Any:
+    """A number written as text becomes its Decimal; floats, booleans and NaN are for the
+    models to judge (``Unsure``); anything else is returned as it is."""
     if isinstance(value, bool | float | NotANumber):
         raise Unsure
     if isinstance(value, str):
         text = value.strip()
         if not NUMBER_TEXT.match(text):
             raise Unsure
-        value = Decimal(text)
+        return Decimal(text)
+    return value
+
+
+def to_money(value: Any) -> Decimal:
+    value = _number_text_read(value)
     if not isinstance(value, int | Decimal):
         raise Unsure
     try:
@@ -74,13 +81,7 @@ def to_money(value: Any) -> Decimal:
 
 
 def to_number(value: Any) -> Decimal:
-    if isinstance(value, bool | float | NotANumber):
-        raise Unsure
-    if isinstance(value, str):
-        text = value.strip()
-        if not NUMBER_TEXT.match(text):
-            raise Unsure
-        value = Decimal(text)
+    value = _number_text_read(value)
     if isinstance(value, int):
         value = Decimal(value)
     if not isinstance(value, Decimal) or not value.is_finite():

@@ -78,3 +78,13 @@ def from_ore(ore: int) -> Decimal:
 def format_money(amount: Decimal) -> str:
     """The contract's spelling of an amount: a plain string with exactly two decimals."""
     return f"{amount.quantize(CENT) + Decimal('0.00'):f}"
+
+
+def format_ore(ore: int) -> str:
+    """``format_money(from_ore(ore))`` without the Decimal: 12345 → "123.45", −5 → "-0.05",
+    0 → "0.00" (never "-0.00"). The result file writes ten thousand of these per 500 objects."""
+    if ore < 0:
+        kroner, cents = divmod(-ore, 100)
+        return f"-{kroner}.{cents:02d}"
+    kroner, cents = divmod(ore, 100)
+    return f"{kroner}.{cents:02d}"

@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import orjson
 
-from engine.money import format_money
+from engine.money import format_money, format_ore
 from engine.result import AllocationTable, ObjectResult, Result
 from engine.rounding import Mode, exact_text, round_ratio
 
@@ -118,20 +118,10 @@ def _head(result: Result) -> dict[str, Any]:
     }
 
 
-def _ore(ore: int) -> str:
-    """Integer øre in the contract's spelling, without a Decimal: 12345 → "123.45",
-    −5 → "-0.05", 0 → "0.00" (never "-0.00")."""
-    if ore < 0:
-        kroner, cents = divmod(-ore, 100)
-        return f"-{kroner}.{cents:02d}"
-    kroner, cents = divmod(ore, 100)
-    return f"{kroner}.{cents:02d}"
-
-
 def _object(o: ObjectResult) -> dict[str, Any]:
     """One object's record, its money written straight from the øre fields (500 objects carry
     10 000 amounts; a Decimal for each was a tenth of writing the whole file)."""
-    m = _ore
+    m = format_ore
     share, total = o.share_ore, o.total_ore
     cap, fixed = o.cap_limit_ore, o.fixed_amount_ore
     rest, vat, fee, fee_vat = o.rest_ore, o.vat_ore, o.admin_fee_ore, o.admin_fee_vat_ore
